@@ -1,0 +1,66 @@
+/* civic-bridge: the daemon's configuration, a GKeyFile with built-in defaults */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * CbConfig:
+ *
+ * The daemon's settings. Every key has a built-in default, so a daemon with
+ * no configuration file at all runs. Files are read in order: the main file,
+ * then `conf.d/ *.conf` beside it in name order, each overriding the last.
+ */
+typedef struct {
+	/* [server] */
+	char *listen;	 /* ADDR:PORT */
+	char *state_dir; /* NULL: the built-in default or $STATE_DIRECTORY */
+	char *timezone;	 /* IANA zone the office lives in */
+
+	/* [limits] */
+	guint64 max_body_bytes;
+	guint max_json_depth;
+	guint idle_timeout_seconds;
+	guint auth_failure_limit;
+	guint auth_failure_window_seconds;
+	guint auth_lockout_seconds;
+} CbConfig;
+
+CbConfig *cb_config_new_defaults(void);
+CbConfig *cb_config_copy(const CbConfig *config);
+void cb_config_free(CbConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbConfig, cb_config_free)
+
+/**
+ * cb_config_load:
+ * @path: the main configuration file
+ * @required: whether a missing @path is an error (it is when named on the command line)
+ * @warnings: (out) (optional): a place for warnings such as unknown keys, each
+ *   naming its file and line
+ * @error: where a parse or validation error names its file, line and key
+ *
+ * Reads @path and then every `*.conf` file in the `conf.d` folder beside it.
+ */
+CbConfig *cb_config_load(const char *path, gboolean required, GPtrArray **warnings,
+			 GError **error);
+
+/* the keys whose change on reload needs a restart, described for a log line */
+GPtrArray *cb_config_restart_needed(const CbConfig *running, const CbConfig *loaded);
+
+/* parses "ADDR:PORT" or "[V6ADDR]:PORT" */
+gboolean cb_config_parse_listen(const char *listen, char **address, guint16 *port,
+				GError **error);
+
+typedef struct {
+	const char *group;
+	const char *key;
+	const char *default_value;
+	const char *description;
+	gboolean reloadable;
+} CbConfigKeyInfo;
+
+/* every key the daemon knows, for the sample file and its test */
+const CbConfigKeyInfo *cb_config_keys(gsize *n_keys);
+
+G_END_DECLS

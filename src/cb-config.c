@@ -1,0 +1,410 @@
+#define G_LOG_DOMAIN "CbConfig"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "civic-bridge/cb-config.h"
+#include "civic-bridge/cb-error.h"
+
+typedef enum {
+	CB_KEY_STRING,
+	CB_KEY_LISTEN,
+	CB_KEY_UINT,
+	CB_KEY_UINT64,
+	CB_KEY_TIMEZONE,
+} CbKeyType;
+
+typedef struct {
+	CbConfigKeyInfo info;
+	CbKeyType type;
+	gsize offset;
+	guint64 min;
+	guint64 max;
+} CbKeySpec;
+
+#define CB_OFF(field) offsetof(CbConfig, field)
+
+/* the one list of keys: defaults, ranges and documentation live here */
+static const CbKeySpec cb_config_spec[] = {
+	{{"server", "listen", "127.0.0.1:8080",
+	  "Address and port the HTTP API listens on. Loopback by default: put a TLS reverse "
+	  "proxy in front to serve other machines.",
+	  FALSE},
+	 CB_KEY_LISTEN, CB_OFF(listen), 0, 0},
+	{{"server", "state-dir", "",
+	  "Folder for the database and recordings. Empty: $STATE_DIRECTORY when run by "
+	  "systemd, else " CB_DEFAULT_STATE_DIR ".",
+	  FALSE},
+	 CB_KEY_STRING, CB_OFF(state_dir), 0, 0},
+	{{"server", "timezone", "Asia/Ho_Chi_Minh",
+	  "IANA time zone of the office; times are stored in UTC and shown in this zone.", FALSE},
+	 CB_KEY_TIMEZONE, CB_OFF(timezone), 0, 0},
+	{{"limits", "max-body-bytes", "1048576",
+	  "Largest request body accepted; larger ones get 413 before the body is read.", TRUE},
+	 CB_KEY_UINT64, CB_OFF(max_body_bytes), 64, G_GUINT64_CONSTANT(1) << 30},
+	{{"limits", "max-json-depth", "32",
+	  "Deepest nesting of arrays and objects in a JSON body; deeper gets 400 before "
+	  "parsing.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(max_json_depth), 2, 512},
+	{{"limits", "idle-timeout-seconds", "30",
+	  "A connection that sends no complete request for this long is closed.", TRUE},
+	 CB_KEY_UINT, CB_OFF(idle_timeout_seconds), 1, 3600},
+	{{"limits", "auth-failure-limit", "10",
+	  "Failed authentications from one address within the window before it gets 429.", TRUE},
+	 CB_KEY_UINT, CB_OFF(auth_failure_limit), 1, 100000},
+	{{"limits", "auth-failure-window-seconds", "60",
+	  "Window in which failed authentications are counted.", TRUE},
+	 CB_KEY_UINT, CB_OFF(auth_failure_window_seconds), 1, 86400},
+	{{"limits", "auth-lockout-seconds", "300",
+	  "How long an address that reached the limit gets 429 (sent as Retry-After).", TRUE},
+	 CB_KEY_UINT, CB_OFF(auth_lockout_seconds), 1, 86400},
+};
+
+static const CbConfigKeyInfo *cb_config_key_infos;
+
+const CbConfigKeyInfo *
+cb_config_keys(gsize *n_keys)
+{
+	static gsize once = 0;
+
+	if (g_once_init_enter(&once)) {
+		CbConfigKeyInfo *infos = g_new0(CbConfigKeyInfo, G_N_ELEMENTS(cb_config_spec));
+		for (gsize i = 0; i < G_N_ELEMENTS(cb_config_spec); i++)
+			infos[i] = cb_config_spec[i].info;
+		cb_config_key_infos = infos;
+		g_once_init_leave(&once, 1);
+	}
+	*n_keys = G_N_ELEMENTS(cb_config_spec);
+	return cb_config_key_infos;
+}
+
+static const CbKeySpec *
+cb_config_find_spec(const char *group, const char *key)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cb_config_spec); i++) {
+		if (g_str_equal(cb_config_spec[i].info.group, group) &&
+		    g_str_equal(cb_config_spec[i].info.key, key))
+			return &cb_config_spec[i];
+	}
+	return NULL;
+}
+
+void
+cb_config_free(CbConfig *config)
+{
+	if (config == NULL)
+		return;
+	g_free(config->listen);
+	g_free(config->state_dir);
+	g_free(config->timezone);
+	g_free(config);
+}
+
+CbConfig *
+cb_config_copy(const CbConfig *config)
+{
+	CbConfig *copy = g_memdup2(config, sizeof(*config));
+	copy->listen = g_strdup(config->listen);
+	copy->state_dir = g_strdup(config->state_dir);
+	copy->timezone = g_strdup(config->timezone);
+	return copy;
+}
+
+gboolean
+cb_config_parse_listen(const char *listen, char **address, guint16 *port, GError **error)
+{
+	g_autofree char *host = NULL;
+	const char *port_str;
+	guint64 port_num = 0;
+	g_autoptr(GInetAddress) inet = NULL;
+
+	if (listen[0] == '[') {
+		const char *end = strchr(listen, ']');
+		if (end == NULL || end[1] != ':') {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "'%s' is not ADDR:PORT ([ADDR]:PORT for IPv6)", listen);
+			return FALSE;
+		}
+		host = g_strndup(listen + 1, end - listen - 1);
+		port_str = end + 2;
+	} else {
+		const char *colon = strrchr(listen, ':');
+		if (colon == NULL || strchr(listen, ':') != colon) {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "'%s' is not ADDR:PORT ([ADDR]:PORT for IPv6)", listen);
+			return FALSE;
+		}
+		host = g_strndup(listen, colon - listen);
+		port_str = colon + 1;
+	}
+	inet = g_inet_address_new_from_string(host);
+	if (inet == NULL) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "'%s' is not an IP address", host);
+		return FALSE;
+	}
+	if (!g_ascii_string_to_unsigned(port_str, 10, 0, 65535, &port_num, NULL)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "'%s' is not a port (0 to 65535)",
+			    port_str);
+		return FALSE;
+	}
+	if (address != NULL)
+		*address = g_steal_pointer(&host);
+	if (port != NULL)
+		*port = (guint16)port_num;
+	return TRUE;
+}
+
+/* stores one textual value into the field @spec describes, validating it */
+static gboolean
+cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, GError **error)
+{
+	gpointer field = ((guint8 *)config) + spec->offset;
+	guint64 n = 0;
+	g_autoptr(GError) local = NULL;
+
+	switch (spec->type) {
+	case CB_KEY_LISTEN:
+		if (!cb_config_parse_listen(value, NULL, NULL, error))
+			return FALSE;
+		break;
+	case CB_KEY_TIMEZONE: {
+		g_autofree char *zone_file = g_build_filename("/usr/share/zoneinfo", value, NULL);
+		if (value[0] == '\0' || strstr(value, "..") != NULL || value[0] == '/' ||
+		    !g_file_test(zone_file, G_FILE_TEST_IS_REGULAR)) {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "'%s' is not a known time zone (such as Asia/Ho_Chi_Minh)",
+				    value);
+			return FALSE;
+		}
+		break;
+	}
+	case CB_KEY_UINT:
+	case CB_KEY_UINT64:
+		if (!g_ascii_string_to_unsigned(value, 10, spec->min, spec->max, &n, &local)) {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "'%s' is not a whole number from %" G_GUINT64_FORMAT
+				    " to %" G_GUINT64_FORMAT,
+				    value, spec->min, spec->max);
+			return FALSE;
+		}
+		if (spec->type == CB_KEY_UINT)
+			*(guint *)field = (guint)n;
+		else
+			*(guint64 *)field = n;
+		return TRUE;
+	case CB_KEY_STRING:
+		break;
+	}
+	g_free(*(char **)field);
+	*(char **)field = (spec->type == CB_KEY_STRING && value[0] == '\0') ? NULL
+									    : g_strdup(value);
+	return TRUE;
+}
+
+CbConfig *
+cb_config_new_defaults(void)
+{
+	g_autoptr(CbConfig) config = g_new0(CbConfig, 1);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cb_config_spec); i++) {
+		const CbKeySpec *spec = &cb_config_spec[i];
+		if (!cb_config_set_value(config, spec, spec->info.default_value, NULL))
+			g_critical("built-in default of %s.%s is invalid", spec->info.group,
+				   spec->info.key);
+	}
+	return g_steal_pointer(&config);
+}
+
+/* GKeyFile does not say where things are: this finds the line of each
+ * group/key (and the first line GKeyFile could not have parsed) so every
+ * message can name its place */
+typedef struct {
+	GHashTable *lines; /* "group\nkey" -> line number */
+	guint bad_line;	   /* first line that is not a group, key or comment; 0 if none */
+} CbConfigLines;
+
+static void
+cb_config_lines_scan(CbConfigLines *lines, const char *text)
+{
+	g_auto(GStrv) split = g_strsplit(text, "\n", -1);
+	g_autofree char *group = NULL;
+
+	lines->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	lines->bad_line = 0;
+	for (guint i = 0; split[i] != NULL; i++) {
+		g_autofree char *line = g_strstrip(g_strdup(split[i]));
+		const char *eq;
+
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (line[0] == '[') {
+			gsize len = strlen(line);
+			if (line[len - 1] != ']') {
+				if (lines->bad_line == 0)
+					lines->bad_line = i + 1;
+				continue;
+			}
+			g_free(group);
+			group = g_strndup(line + 1, len - 2);
+			continue;
+		}
+		eq = strchr(line, '=');
+		if (eq == NULL || group == NULL) {
+			if (lines->bad_line == 0)
+				lines->bad_line = i + 1;
+			continue;
+		}
+		{
+			g_autofree char *key = g_strstrip(g_strndup(line, eq - line));
+			g_hash_table_insert(lines->lines, g_strdup_printf("%s\n%s", group, key),
+					    GUINT_TO_POINTER(i + 1));
+		}
+	}
+}
+
+static guint
+cb_config_lines_find(CbConfigLines *lines, const char *group, const char *key)
+{
+	g_autofree char *id = g_strdup_printf("%s\n%s", group, key);
+	return GPOINTER_TO_UINT(g_hash_table_lookup(lines->lines, id));
+}
+
+static gboolean
+cb_config_apply_file(CbConfig *config, const char *path, GPtrArray *warnings, GError **error)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr(GKeyFile) keyfile = g_key_file_new();
+	g_autoptr(GError) local = NULL;
+	g_auto(GStrv) groups = NULL;
+	CbConfigLines lines;
+
+	if (!g_file_get_contents(path, &text, &len, &local)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "%s: cannot read: %s", path,
+			    local->message);
+		return FALSE;
+	}
+	cb_config_lines_scan(&lines, text);
+	if (!g_key_file_load_from_data(keyfile, text, len, G_KEY_FILE_NONE, &local)) {
+		if (lines.bad_line != 0)
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "%s:%u: not a [group], key=value or # comment line", path,
+				    lines.bad_line);
+		else
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "%s: %s", path,
+				    local->message);
+		g_hash_table_unref(lines.lines);
+		return FALSE;
+	}
+
+	groups = g_key_file_get_groups(keyfile, NULL);
+	for (guint g = 0; groups[g] != NULL; g++) {
+		g_auto(GStrv) keys = g_key_file_get_keys(keyfile, groups[g], NULL, NULL);
+		for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+			const CbKeySpec *spec = cb_config_find_spec(groups[g], keys[k]);
+			guint line = cb_config_lines_find(&lines, groups[g], keys[k]);
+			g_autofree char *value = NULL;
+			g_autoptr(GError) value_error = NULL;
+
+			if (spec == NULL) {
+				if (warnings != NULL)
+					g_ptr_array_add(warnings,
+							g_strdup_printf("%s:%u: unknown key '%s' in "
+									"[%s], ignored",
+									path, line, keys[k],
+									groups[g]));
+				continue;
+			}
+			value = g_key_file_get_string(keyfile, groups[g], keys[k], &value_error);
+			if (value == NULL ||
+			    !cb_config_set_value(config, spec, value, &value_error)) {
+				g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "%s:%u: [%s] %s: %s",
+					    path, line, groups[g], keys[k], value_error->message);
+				g_hash_table_unref(lines.lines);
+				return FALSE;
+			}
+		}
+	}
+	g_hash_table_unref(lines.lines);
+	return TRUE;
+}
+
+static gint
+cb_config_compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the conf.d drop-ins beside @path, in name order */
+static GPtrArray *
+cb_config_list_dropins(const char *path)
+{
+	g_autofree char *dir_path = g_path_get_dirname(path);
+	g_autofree char *confd = g_build_filename(dir_path, "conf.d", NULL);
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) dir = g_dir_open(confd, 0, NULL);
+	const char *name;
+
+	if (dir == NULL)
+		return g_steal_pointer(&files);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (g_str_has_suffix(name, ".conf") && name[0] != '.')
+			g_ptr_array_add(files, g_build_filename(confd, name, NULL));
+	}
+	g_ptr_array_sort(files, cb_config_compare_names);
+	return g_steal_pointer(&files);
+}
+
+CbConfig *
+cb_config_load(const char *path, gboolean required, GPtrArray **warnings, GError **error)
+{
+	g_autoptr(CbConfig) config = cb_config_new_defaults();
+	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) dropins = NULL;
+
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		if (!cb_config_apply_file(config, path, found, error))
+			return NULL;
+	} else if (required) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "%s: no such file", path);
+		return NULL;
+	}
+	dropins = cb_config_list_dropins(path);
+	for (guint i = 0; i < dropins->len; i++) {
+		if (!cb_config_apply_file(config, g_ptr_array_index(dropins, i), found, error))
+			return NULL;
+	}
+	if (warnings != NULL)
+		*warnings = g_steal_pointer(&found);
+	return g_steal_pointer(&config);
+}
+
+GPtrArray *
+cb_config_restart_needed(const CbConfig *running, const CbConfig *loaded)
+{
+	GPtrArray *changed = g_ptr_array_new_with_free_func(g_free);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cb_config_spec); i++) {
+		const CbKeySpec *spec = &cb_config_spec[i];
+		const guint8 *a = (const guint8 *)running + spec->offset;
+		const guint8 *b = (const guint8 *)loaded + spec->offset;
+		gboolean differ;
+
+		if (spec->info.reloadable)
+			continue;
+		if (spec->type == CB_KEY_UINT)
+			differ = *(const guint *)a != *(const guint *)b;
+		else if (spec->type == CB_KEY_UINT64)
+			differ = *(const guint64 *)a != *(const guint64 *)b;
+		else
+			differ = g_strcmp0(*(char *const *)a, *(char *const *)b) != 0;
+		if (differ)
+			g_ptr_array_add(changed, g_strdup_printf("[%s] %s", spec->info.group,
+								 spec->info.key));
+	}
+	return changed;
+}

@@ -1,0 +1,250 @@
+#define G_LOG_DOMAIN "CbDaemon"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "civic-bridge/cb-config.h"
+#include "civic-bridge/cb-daemon.h"
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-http-server.h"
+#include "civic-bridge/cb-notify.h"
+#include "civic-bridge/cb-state-dir.h"
+#include "civic-bridge/cb-store.h"
+
+#define CB_STORE_FILE "civic-bridge.db"
+
+struct _CbDaemon {
+	GObject parent_instance;
+	char *config_path;
+	gboolean config_required;
+	char *state_dir_override;
+	char *listen_override;
+
+	CbConfig *config;
+	CbClock *clock;
+	CbStateDir *state_dir;
+	CbStore *store;
+	CbHttpServer *http;
+	GMainLoop *loop;
+	GSource *watchdog;
+	guint sigterm_id;
+	guint sigint_id;
+	guint sighup_id;
+};
+
+G_DEFINE_TYPE(CbDaemon, cb_daemon, G_TYPE_OBJECT)
+
+static void
+cb_daemon_dispose(GObject *object)
+{
+	CbDaemon *self = CB_DAEMON(object);
+
+	g_clear_handle_id(&self->sigterm_id, g_source_remove);
+	g_clear_handle_id(&self->sigint_id, g_source_remove);
+	g_clear_handle_id(&self->sighup_id, g_source_remove);
+	if (self->watchdog != NULL) {
+		g_source_destroy(self->watchdog);
+		g_clear_pointer(&self->watchdog, g_source_unref);
+	}
+	g_clear_object(&self->http);
+	/* the store closes before the state directory's lock is released */
+	g_clear_object(&self->store);
+	g_clear_pointer(&self->state_dir, cb_state_dir_free);
+	g_clear_object(&self->clock);
+	G_OBJECT_CLASS(cb_daemon_parent_class)->dispose(object);
+}
+
+static void
+cb_daemon_finalize(GObject *object)
+{
+	CbDaemon *self = CB_DAEMON(object);
+
+	g_free(self->config_path);
+	g_free(self->state_dir_override);
+	g_free(self->listen_override);
+	cb_config_free(self->config);
+	g_clear_pointer(&self->loop, g_main_loop_unref);
+	G_OBJECT_CLASS(cb_daemon_parent_class)->finalize(object);
+}
+
+static void
+cb_daemon_class_init(CbDaemonClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cb_daemon_dispose;
+	object_class->finalize = cb_daemon_finalize;
+}
+
+static void
+cb_daemon_init(CbDaemon *self)
+{
+	self->clock = cb_clock_new_real();
+	self->loop = g_main_loop_new(NULL, FALSE);
+}
+
+CbDaemon *
+cb_daemon_new(const CbDaemonOptions *options)
+{
+	CbDaemon *self = g_object_new(CB_TYPE_DAEMON, NULL);
+
+	self->config_path = g_strdup(options->config_path);
+	self->config_required = options->config_required;
+	self->state_dir_override = g_strdup(options->state_dir);
+	self->listen_override = g_strdup(options->listen);
+	return self;
+}
+
+static void
+cb_daemon_notify(const char *state)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cb_notify_send(state, &error))
+		g_warning("%s", error->message);
+}
+
+/* reads the files and applies the command line on top */
+static CbConfig *
+cb_daemon_load_config(CbDaemon *self, GError **error)
+{
+	g_autoptr(GPtrArray) warnings = NULL;
+	CbConfig *config =
+		cb_config_load(self->config_path, self->config_required, &warnings, error);
+
+	if (config == NULL)
+		return NULL;
+	for (guint i = 0; i < warnings->len; i++)
+		g_warning("%s", (const char *)g_ptr_array_index(warnings, i));
+	if (self->listen_override != NULL) {
+		g_free(config->listen);
+		config->listen = g_strdup(self->listen_override);
+	}
+	return config;
+}
+
+static gboolean
+cb_daemon_watchdog_cb(gpointer user_data)
+{
+	cb_daemon_notify("WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cb_daemon_quit_cb(gpointer user_data)
+{
+	CbDaemon *self = user_data;
+
+	g_message("stopping");
+	cb_daemon_notify("STOPPING=1\nSTATUS=Stopping");
+	if (self->http != NULL)
+		cb_http_server_disconnect(self->http);
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cb_daemon_hup_cb(gpointer user_data)
+{
+	cb_daemon_reload(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+void
+cb_daemon_reload(CbDaemon *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbConfig) loaded = NULL;
+	g_autoptr(GPtrArray) restart = NULL;
+
+	g_message("reloading the configuration");
+	cb_daemon_notify("RELOADING=1\nSTATUS=Reloading the configuration");
+	loaded = cb_daemon_load_config(self, &error);
+	if (loaded == NULL) {
+		g_warning("reload failed, keeping the running configuration: %s",
+			  error->message);
+		cb_daemon_notify("READY=1\nSTATUS=Reload failed; running configuration kept");
+		return;
+	}
+	restart = cb_config_restart_needed(self->config, loaded);
+	for (guint i = 0; i < restart->len; i++)
+		g_warning("%s changed: it takes effect only after a restart",
+			  (const char *)g_ptr_array_index(restart, i));
+	cb_http_server_reconfigure(self->http, loaded);
+	/* keep what needs a restart as it runs, so later reloads compare with it */
+	for (guint i = 0; i < restart->len; i++)
+		g_debug("kept running value of %s", (const char *)g_ptr_array_index(restart, i));
+	g_free(loaded->listen);
+	loaded->listen = g_strdup(self->config->listen);
+	g_free(loaded->state_dir);
+	loaded->state_dir = g_strdup(self->config->state_dir);
+	g_free(loaded->timezone);
+	loaded->timezone = g_strdup(self->config->timezone);
+	cb_config_free(self->config);
+	self->config = g_steal_pointer(&loaded);
+	g_message("configuration reloaded");
+	cb_daemon_notify("READY=1\nSTATUS=Configuration reloaded");
+}
+
+static gboolean
+cb_daemon_open_store(CbDaemon *self, GError **error)
+{
+	g_autofree char *dir = cb_state_dir_resolve(self->state_dir_override,
+						    self->config->state_dir);
+	g_autofree char *db_path = NULL;
+
+	self->state_dir = cb_state_dir_open(dir, TRUE, error);
+	if (self->state_dir == NULL)
+		return FALSE;
+	db_path = cb_state_dir_file(self->state_dir, CB_STORE_FILE);
+	self->store = cb_store_open(db_path, self->clock, error);
+	return self->store != NULL;
+}
+
+static void
+cb_daemon_start_watchdog(CbDaemon *self)
+{
+	guint64 usec = cb_notify_watchdog_usec();
+
+	if (usec == 0)
+		return;
+	/* ping at half the interval, from the main loop: a stuck loop stops the pings */
+	self->watchdog = g_timeout_source_new(MAX(usec / 2000, 1));
+	g_source_set_callback(self->watchdog, cb_daemon_watchdog_cb, self, NULL);
+	g_source_attach(self->watchdog, NULL);
+}
+
+gboolean
+cb_daemon_start(CbDaemon *self, GError **error)
+{
+	g_autofree char *status = NULL;
+
+	self->config = cb_daemon_load_config(self, error);
+	if (self->config == NULL || !cb_daemon_open_store(self, error))
+		return FALSE;
+	self->http = cb_http_server_new(self->store, self->clock, self->config);
+	if (!cb_http_server_listen(self->http, self->config->listen, error))
+		return FALSE;
+	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);
+	self->sigint_id = g_unix_signal_add(SIGINT, cb_daemon_quit_cb, self);
+	self->sighup_id = g_unix_signal_add(SIGHUP, cb_daemon_hup_cb, self);
+	cb_daemon_start_watchdog(self);
+	g_message("civic-bridged %s listening on %s, state in %s", PACKAGE_VERSION,
+		  cb_http_server_get_url(self->http), cb_state_dir_get_path(self->state_dir));
+	status = g_strdup_printf("READY=1\nSTATUS=Listening on %s",
+				 cb_http_server_get_url(self->http));
+	cb_daemon_notify(status);
+	return TRUE;
+}
+
+int
+cb_daemon_run(CbDaemon *self)
+{
+	g_main_loop_run(self->loop);
+	g_clear_object(&self->http);
+	g_clear_object(&self->store);
+	g_message("stopped");
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* civic-bridge: what the store's files share; never included outside the store */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-store.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
+struct _CbStore {
+	GObject parent_instance;
+	sqlite3 *db;
+	char *path;
+	CbClock *clock;
+	guint schema_version;
+};
+
+/* sets @error from the connection's last error, saying what was being done */
+void cb_store_set_error(CbStore *self, GError **error, const char *doing);
+
+sqlite3_stmt *cb_store_prepare(CbStore *self, const char *sql, GError **error);
+
+/* runs one statement to completion (SQLITE_DONE) */
+gboolean cb_store_step_done(CbStore *self, sqlite3_stmt *stmt, const char *doing,
+			    GError **error);
+
+gboolean cb_store_exec(CbStore *self, const char *sql, GError **error);
+
+/* BEGIN IMMEDIATE, so writers queue on the lock instead of failing mid-way */
+gboolean cb_store_begin(CbStore *self, GError **error);
+gboolean cb_store_commit(CbStore *self, GError **error);
+void cb_store_rollback(CbStore *self);
+
+/* a write transaction that rolls back when it goes out of scope uncommitted;
+ * declare it before the statements it covers so it is cleaned up last */
+typedef struct {
+	CbStore *store;
+	gboolean finished;
+} CbStoreTxn;
+
+CbStoreTxn *cb_store_txn_begin(CbStore *self, GError **error);
+gboolean cb_store_txn_commit(CbStoreTxn *txn, GError **error);
+void cb_store_txn_free(CbStoreTxn *txn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbStoreTxn, cb_store_txn_free)
+
+/* binds NULL for a NULL or empty @text, else the text */
+void cb_store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text);
+/* binds NULL for 0, else the number */
+void cb_store_bind_id_or_null(sqlite3_stmt *stmt, int index, gint64 id);
+char *cb_store_column_strdup(sqlite3_stmt *stmt, int column);
+
+/* writes one audit row in the transaction that is open */
+gboolean cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,
+			       const char *target, const char *detail, GError **error);
+
+gint64 cb_store_now(CbStore *self);

@@ -1,0 +1,6 @@
+/* civic-bridgectl: placeholder until the CLI lands */
+int
+main(void)
+{
+	return 2;
+}
