@@ -327,9 +327,10 @@ cb_store_count_tables(CbStore *self, const char *name, gint64 *count, GError **e
 	return TRUE;
 }
 
-/* finds the schema version, creating the version table in an empty file */
+/* finds the schema version without writing anything, so a file that is
+ * refused is left exactly as it was; an empty file is version 0 */
 static gboolean
-cb_store_read_version(CbStore *self, GError **error)
+cb_store_read_version(CbStore *self, gboolean *empty, GError **error)
 {
 	gint64 all_tables = 0;
 	gint64 version_tables = 0;
@@ -338,12 +339,10 @@ cb_store_read_version(CbStore *self, GError **error)
 	if (!cb_store_count_tables(self, NULL, &all_tables, error) ||
 	    !cb_store_count_tables(self, "schema_version", &version_tables, error))
 		return FALSE;
-	if (all_tables == 0) {
+	*empty = all_tables == 0;
+	if (*empty) {
 		self->schema_version = 0;
-		return cb_store_exec(self,
-				     "CREATE TABLE schema_version (version INTEGER NOT NULL);"
-				     "INSERT INTO schema_version (version) VALUES (0);",
-				     error);
+		return TRUE;
 	}
 	if (version_tables == 0) {
 		g_set_error(error, CB_ERROR, CB_ERROR_STORE,
@@ -402,6 +401,7 @@ static CbStore *
 cb_store_open_at(const char *path, CbClock *clock, guint target, GError **error)
 {
 	g_autoptr(CbStore) self = g_object_new(CB_TYPE_STORE, NULL);
+	gboolean empty = FALSE;
 
 	self->path = g_strdup(path);
 	self->clock = clock != NULL ? g_object_ref(clock) : cb_clock_new_real();
@@ -414,7 +414,7 @@ cb_store_open_at(const char *path, CbClock *clock, guint target, GError **error)
 	}
 	sqlite3_extended_result_codes(self->db, 0);
 	sqlite3_busy_timeout(self->db, 5000);
-	if (!cb_store_quick_check(self, error))
+	if (!cb_store_quick_check(self, error) || !cb_store_read_version(self, &empty, error))
 		return NULL;
 	/* WAL with FULL sync: a change is on disk before it is acknowledged */
 	if (!cb_store_exec(self,
@@ -423,7 +423,10 @@ cb_store_open_at(const char *path, CbClock *clock, guint target, GError **error)
 			   "PRAGMA foreign_keys = ON;",
 			   error))
 		return NULL;
-	if (!cb_store_read_version(self, error))
+	if (empty && !cb_store_exec(self,
+				    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+				    "INSERT INTO schema_version (version) VALUES (0);",
+				    error))
 		return NULL;
 	if (!cb_store_migrate_to(self, target, error))
 		return NULL;

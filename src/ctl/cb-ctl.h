@@ -1,0 +1,150 @@
+/* civic-bridgectl: the command-line client's modules, built into libcivic-bridge */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define CB_CTL_DEFAULT_URL "http://127.0.0.1:8080"
+
+/* every usage error is a G_OPTION_ERROR, like GOption's own: main exits 2 on
+ * that domain and 1 on any other */
+#define CB_CTL_IS_USAGE_ERROR(e) ((e) != NULL && (e)->domain == G_OPTION_ERROR)
+
+typedef enum {
+	CB_CTL_FORMAT_TABLE,
+	CB_CTL_FORMAT_JSON,
+} CbCtlFormat;
+
+/* the global options as given on the command line, before defaults */
+typedef struct {
+	char *url;
+	char *token;
+	char *format;
+	char *state_dir;
+} CbCtlGlobals;
+
+typedef struct _CbCtlClient CbCtlClient;
+
+/* one run of the program: the resolved global options and the client */
+typedef struct {
+	CbCtlGlobals given;
+	char *url;   /* --url, else $CIVIC_BRIDGE_URL, else the default */
+	char *token; /* --token, else $CIVIC_BRIDGE_TOKEN; may be NULL */
+	CbCtlFormat format;
+	CbCtlClient *client; /* made on first use */
+} CbCtl;
+
+CbCtl *cb_ctl_new(void);
+void cb_ctl_free(CbCtl *ctl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtl, cb_ctl_free)
+
+/* cb-ctl-args.c: option parsing shared by every command */
+
+/* fills @entries (5 long) with --url, --token, --format and --state-dir */
+void cb_ctl_globals_entries(CbCtlGlobals *globals, GOptionEntry *entries);
+
+/* applies the environment and defaults to what was given; checks --format */
+gboolean cb_ctl_resolve(CbCtl *ctl, GError **error);
+
+/* parses a command's own options (the global ones are accepted too) and
+ * insists on @n_args positional arguments, returned in *@args */
+gboolean cb_ctl_parse(CbCtl *ctl, const char *command, const GOptionEntry *entries,
+		      const char *const *arg_names, int argc, char **argv, char ***args,
+		      GError **error);
+
+/* a positive object id; a usage error naming @what otherwise */
+gboolean cb_ctl_parse_id(const char *text, const char *what, gint64 *id, GError **error);
+
+/* 3600, 3600s, 90m, 12h or 30d, in seconds */
+gboolean cb_ctl_parse_duration(const char *text, gint64 *seconds, GError **error);
+
+typedef gboolean (*CbCtlCommandFunc)(CbCtl *ctl, int argc, char **argv, GError **error);
+
+/* a command or subcommand: its name and what runs it */
+typedef struct {
+	const char *name;
+	CbCtlCommandFunc func;
+} CbCtlCommand;
+
+/* runs the command of @commands (NULL-terminated) named by argv[0], giving it
+ * argv from its own name on; a usage error naming @kind when there is none */
+gboolean cb_ctl_dispatch(CbCtl *ctl, const char *kind, const CbCtlCommand *commands, int argc,
+			 char **argv, GError **error);
+
+/* cb-ctl-client.c: HTTP requests to civic-bridged */
+
+CbCtlClient *cb_ctl_client_new(const char *url, const char *token, GError **error);
+void cb_ctl_client_free(CbCtlClient *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtlClient, cb_ctl_client_free)
+
+/* sends one request; FALSE only when no answer came. *@answer gets the JSON
+ * answer, or NULL for an empty or non-JSON one */
+gboolean cb_ctl_client_send(CbCtlClient *self, const char *method, const char *path,
+			    JsonNode *body, guint *status, JsonNode **answer, GError **error);
+
+/* like send, but any status but 2xx is an error carrying the API's message,
+ * code and status; returns the answer, or a null node for an empty one */
+JsonNode *cb_ctl_client_call(CbCtlClient *self, const char *method, const char *path,
+			     JsonNode *body, GError **error);
+
+/* the client for @ctl, made once; needs a token unless @anonymous */
+CbCtlClient *cb_ctl_get_client(CbCtl *ctl, gboolean anonymous, GError **error);
+
+/* cb-ctl-table.c: human output, pure formatting */
+
+typedef struct _CbCtlTable CbCtlTable;
+
+CbCtlTable *cb_ctl_table_new(const char *const *headers);
+void cb_ctl_table_free(CbCtlTable *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtlTable, cb_ctl_table_free)
+
+/* @cells has as many entries as there are headers; NULL cells show as "-" */
+void cb_ctl_table_add_row(CbCtlTable *self, const char *const *cells);
+
+/* columns padded to the widest cell, two spaces apart, no trailing blanks */
+char *cb_ctl_table_render(CbCtlTable *self);
+
+/* "name:  value" lines, the names padded alike */
+char *cb_ctl_render_record(const char *const *names, const char *const *values);
+
+/* the columns a terminal gives @text (combining marks 0, wide characters 2) */
+gsize cb_ctl_display_width(const char *text);
+
+/* @text with control characters, which could drive the terminal, shown as '?' */
+char *cb_ctl_sanitize(const char *text);
+
+/* cb-ctl-output.c: printing API answers */
+
+/* a column of a table or a line of a record: what to call it and which member */
+typedef struct {
+	const char *header;
+	const char *member;
+} CbCtlField;
+
+/* writes @text to stdout as it is (UTF-8) and checks that it got there */
+gboolean cb_ctl_write_stdout(const char *text, GError **error);
+
+/* pretty JSON and a newline */
+gboolean cb_ctl_print_json(JsonNode *node, GError **error);
+
+/* a member as text: strings as they are, numbers in decimal, null and
+ * missing members as NULL */
+char *cb_ctl_member_text(JsonObject *object, const char *member);
+
+/* {"items":[...]} as a table of @fields, or as JSON */
+gboolean cb_ctl_print_list(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields,
+			   guint n_fields, GError **error);
+
+/* one object as "name: value" lines of @fields (names in lower case), or as JSON */
+gboolean cb_ctl_print_object(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields,
+			     guint n_fields, GError **error);
+
+/* the commands: each takes its own name and what follows it */
+gboolean cb_ctl_command_health(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_bridge_point(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_token(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_audit(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_init_admin(CbCtl *ctl, int argc, char **argv, GError **error);
+
+G_END_DECLS
