@@ -65,27 +65,22 @@ cb_http_server_init(CbHttpServer *self)
 
 /* --- idle and slow connections ------------------------------------------- */
 
-/* libsoup 3.2 has no header or idle timeout: a timer runs from the moment a
- * connection waits for a request until the whole request has arrived */
+/* libsoup 3.2 has no header or idle timeout. A timer lives on each
+ * connection's socket: armed when the connection waits for a request (at
+ * accept, and after each answer on a kept-alive connection), disarmed once a
+ * whole request has arrived. When it fires, the socket is shut down, which
+ * libsoup sees as the client going away. */
 #define CB_HTTP_IDLE_TIMER "cb-idle-timer"
 
 static gboolean
 cb_http_server_idle_timeout_cb(gpointer user_data)
 {
-	SoupServerMessage *msg = user_data;
-	GSocket *socket = soup_server_message_get_socket(msg);
+	GSocket *socket = user_data;
 
 	g_debug("closing a connection that sent no complete request in time");
-	if (socket != NULL)
-		g_socket_shutdown(socket, TRUE, TRUE, NULL);
-	g_object_set_data(G_OBJECT(msg), CB_HTTP_IDLE_TIMER, NULL);
+	g_socket_shutdown(socket, TRUE, TRUE, NULL);
+	g_object_set_data(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, NULL);
 	return G_SOURCE_REMOVE;
-}
-
-static void
-cb_http_server_stop_idle_timer(SoupServerMessage *msg)
-{
-	g_object_set_data(G_OBJECT(msg), CB_HTTP_IDLE_TIMER, NULL);
 }
 
 static void
@@ -98,18 +93,45 @@ cb_http_server_destroy_source(gpointer data)
 }
 
 static void
+cb_http_server_arm_idle_timer(CbHttpServer *self, SoupServerMessage *msg)
+{
+	GSocket *socket = soup_server_message_get_socket(msg);
+	GSource *timer;
+
+	if (socket == NULL)
+		return;
+	timer = g_timeout_source_new_seconds(self->config->idle_timeout_seconds);
+	/* the socket is not referenced: the timer dies with the socket */
+	g_source_set_callback(timer, cb_http_server_idle_timeout_cb, socket, NULL);
+	g_source_attach(timer, g_main_context_get_thread_default());
+	g_object_set_data_full(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, timer,
+			       cb_http_server_destroy_source);
+}
+
+static void
+cb_http_server_got_body_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	GSocket *socket = soup_server_message_get_socket(msg);
+
+	if (socket != NULL)
+		g_object_set_data(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, NULL);
+}
+
+static void
+cb_http_server_finished_cb(SoupServerMessage *msg, gpointer user_data)
+{
+	cb_http_server_arm_idle_timer(user_data, msg);
+}
+
+static void
 cb_http_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 {
 	CbHttpServer *self = user_data;
-	GSource *timer = g_timeout_source_new_seconds(self->config->idle_timeout_seconds);
 
-	/* the message is not referenced: the timer dies with the message */
-	g_source_set_callback(timer, cb_http_server_idle_timeout_cb, msg, NULL);
-	g_source_attach(timer, g_main_context_get_thread_default());
-	g_object_set_data_full(G_OBJECT(msg), CB_HTTP_IDLE_TIMER, timer,
-			       cb_http_server_destroy_source);
-	g_signal_connect(msg, "got-body", G_CALLBACK(cb_http_server_stop_idle_timer), NULL);
-	g_signal_connect(msg, "finished", G_CALLBACK(cb_http_server_stop_idle_timer), NULL);
+	cb_http_server_arm_idle_timer(self, msg);
+	g_signal_connect(msg, "got-body", G_CALLBACK(cb_http_server_got_body_cb), NULL);
+	g_signal_connect_object(msg, "finished", G_CALLBACK(cb_http_server_finished_cb), self,
+				0);
 }
 
 /* --- limits checked on the headers, before the body is read --------------- */

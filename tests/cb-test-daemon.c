@@ -1,6 +1,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -117,6 +118,13 @@ cb_test_daemon_wait_notify(CbTestDaemon *d, const char *needle, guint timeout_ms
 	return NULL;
 }
 
+/* a daemon outlives no test: if the test dies, so does its daemon */
+static void
+cb_test_daemon_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 gboolean
 cb_test_daemon_start(CbTestDaemon *d, GError **error)
 {
@@ -125,6 +133,7 @@ cb_test_daemon_start(CbTestDaemon *d, GError **error)
 	g_autofree char *ready = NULL;
 	const char *url;
 
+	g_subprocess_launcher_set_child_setup(launcher, cb_test_daemon_child_setup, NULL, NULL);
 	g_subprocess_launcher_setenv(launcher, "NOTIFY_SOCKET", d->notify_path, TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_USEC");
 	for (guint i = 0; i < d->extra_args->len; i++) {

@@ -36,8 +36,7 @@ cb_ctl_globals_entries(CbCtlGlobals *globals, GOptionEntry *entries)
 {
 	const GOptionEntry model[] = {
 		{"url", 0, 0, G_OPTION_ARG_STRING, &globals->url,
-		 "civic-bridged's address (default $CIVIC_BRIDGE_URL, else " CB_CTL_DEFAULT_URL
-		 ")",
+		 "civic-bridged's address (default $CIVIC_BRIDGE_URL, else " CB_CTL_DEFAULT_URL ")",
 		 "URL"},
 		{"token", 0, 0, G_OPTION_ARG_STRING, &globals->token,
 		 "Bearer token (default $CIVIC_BRIDGE_TOKEN)", "TOKEN"},
@@ -80,8 +79,8 @@ cb_ctl_resolve(CbCtl *ctl, GError **error)
 	const char *format = ctl->given.format != NULL ? ctl->given.format : "table";
 
 	g_free(ctl->url);
-	ctl->url = ctl->given.url != NULL ? g_strdup(ctl->given.url)
-					  : cb_ctl_env("CIVIC_BRIDGE_URL");
+	ctl->url =
+		ctl->given.url != NULL ? g_strdup(ctl->given.url) : cb_ctl_env("CIVIC_BRIDGE_URL");
 	if (ctl->url == NULL)
 		ctl->url = g_strdup(CB_CTL_DEFAULT_URL);
 	g_free(ctl->token);
@@ -162,6 +161,17 @@ cb_ctl_parse_id(const char *text, const char *what, gint64 *id, GError **error)
 }
 
 gboolean
+cb_ctl_parse_with_id(CbCtl *ctl, const char *command, const GOptionEntry *entries, const char *what,
+		     int argc, char **argv, gint64 *id, GError **error)
+{
+	static const char *const id_arg[] = {"ID", NULL};
+	char **args = NULL;
+
+	return cb_ctl_parse(ctl, command, entries, id_arg, argc, argv, &args, error) &&
+	       cb_ctl_parse_id(args[0], what, id, error);
+}
+
+gboolean
 cb_ctl_parse_duration(const char *text, gint64 *seconds, GError **error)
 {
 	static const struct {
@@ -194,8 +204,8 @@ cb_ctl_parse_duration(const char *text, gint64 *seconds, GError **error)
 }
 
 gboolean
-cb_ctl_dispatch(CbCtl *ctl, const char *kind, const CbCtlCommand *commands, int argc,
-		char **argv, GError **error)
+cb_ctl_dispatch(CbCtl *ctl, const char *kind, const CbCtlCommand *commands, int argc, char **argv,
+		GError **error)
 {
 	const char *name = argc > 0 ? argv[0] : NULL;
 	g_autoptr(GString) known = g_string_new(NULL);
@@ -206,8 +216,8 @@ cb_ctl_dispatch(CbCtl *ctl, const char *kind, const CbCtlCommand *commands, int 
 		g_string_append_printf(known, "%s%s", i > 0 ? ", " : "", commands[i].name);
 	}
 	if (name == NULL)
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "no %s given; use one of: %s",
-			    kind, known->str);
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+			    "no %s given; use one of: %s", kind, known->str);
 	else
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 			    "unknown %s '%s'; use one of: %s", kind, name, known->str);

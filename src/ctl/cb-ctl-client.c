@@ -16,8 +16,8 @@
 
 struct _CbCtlClient {
 	SoupSession *session;
-	char *base;	     /* the URL without a trailing '/' */
-	char *shown;	     /* the URL for messages: any password hidden */
+	char *base;          /* the URL without a trailing '/' */
+	char *shown;         /* the URL for messages: any password hidden */
 	char *authorization; /* "Bearer ..." or NULL */
 };
 
@@ -66,8 +66,8 @@ static JsonNode *
 cb_ctl_client_parse(SoupMessage *msg, GBytes *bytes)
 {
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	const char *type = soup_message_headers_get_content_type(
-		soup_message_get_response_headers(msg), NULL);
+	const char *type =
+		soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL);
 	gsize size = 0;
 	const char *data = g_bytes_get_data(bytes, &size);
 
@@ -131,17 +131,17 @@ cb_ctl_client_set_error(CbCtlClient *self, guint status, JsonNode *answer, GErro
 	JsonObject *root = answer != NULL && JSON_NODE_HOLDS_OBJECT(answer)
 				   ? json_node_get_object(answer)
 				   : NULL;
-	JsonObject *detail = root != NULL && json_object_has_member(root, "error") &&
-					     JSON_NODE_HOLDS_OBJECT(
-						     json_object_get_member(root, "error"))
-				     ? json_object_get_object_member(root, "error")
-				     : NULL;
-	const char *code = detail != NULL ? json_object_get_string_member_with_default(
-						    detail, "code", NULL)
-					  : NULL;
-	const char *message = detail != NULL ? json_object_get_string_member_with_default(
-						       detail, "message", NULL)
-					     : NULL;
+	JsonObject *detail =
+		root != NULL && json_object_has_member(root, "error") &&
+				JSON_NODE_HOLDS_OBJECT(json_object_get_member(root, "error"))
+			? json_object_get_object_member(root, "error")
+			: NULL;
+	const char *code =
+		detail != NULL ? json_object_get_string_member_with_default(detail, "code", NULL)
+			       : NULL;
+	const char *message =
+		detail != NULL ? json_object_get_string_member_with_default(detail, "message", NULL)
+			       : NULL;
 
 	if (code == NULL || message == NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL,
@@ -149,8 +149,8 @@ cb_ctl_client_set_error(CbCtlClient *self, guint status, JsonNode *answer, GErro
 			    soup_status_get_phrase(status));
 		return;
 	}
-	g_set_error(error, CB_ERROR, cb_ctl_error_code_from_name(code), "%s (%s, HTTP %u)",
-		    message, code, status);
+	g_set_error(error, CB_ERROR, cb_ctl_error_code_from_name(code), "%s (%s, HTTP %u)", message,
+		    code, status);
 }
 
 JsonNode *

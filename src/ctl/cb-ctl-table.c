@@ -124,8 +124,8 @@ cb_ctl_render_record(const char *const *names, const char *const *values)
 	for (guint i = 0; names[i] != NULL; i++)
 		width = MAX(width, cb_ctl_display_width(names[i]));
 	for (guint i = 0; names[i] != NULL; i++) {
-		g_autofree char *value = cb_ctl_sanitize(values[i] != NULL ? values[i]
-									   : CB_CTL_NONE);
+		g_autofree char *value =
+			cb_ctl_sanitize(values[i] != NULL ? values[i] : CB_CTL_NONE);
 
 		g_string_append_printf(out, "%s:", names[i]);
 		for (gsize w = cb_ctl_display_width(names[i]); w < width + 2; w++)

@@ -53,6 +53,10 @@ gboolean cb_ctl_parse(CbCtl *ctl, const char *command, const GOptionEntry *entri
 		      const char *const *arg_names, int argc, char **argv, char ***args,
 		      GError **error);
 
+/* cb_ctl_parse for a command taking one argument: the id of @what */
+gboolean cb_ctl_parse_with_id(CbCtl *ctl, const char *command, const GOptionEntry *entries,
+			      const char *what, int argc, char **argv, gint64 *id, GError **error);
+
 /* a positive object id; a usage error naming @what otherwise */
 gboolean cb_ctl_parse_id(const char *text, const char *what, gint64 *id, GError **error);
 
@@ -80,8 +84,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtlClient, cb_ctl_client_free)
 
 /* sends one request; FALSE only when no answer came. *@answer gets the JSON
  * answer, or NULL for an empty or non-JSON one */
-gboolean cb_ctl_client_send(CbCtlClient *self, const char *method, const char *path,
-			    JsonNode *body, guint *status, JsonNode **answer, GError **error);
+gboolean cb_ctl_client_send(CbCtlClient *self, const char *method, const char *path, JsonNode *body,
+			    guint *status, JsonNode **answer, GError **error);
 
 /* like send, but any status but 2xx is an error carrying the API's message,
  * code and status; returns the answer, or a null node for an empty one */
@@ -133,12 +137,12 @@ gboolean cb_ctl_print_json(JsonNode *node, GError **error);
 char *cb_ctl_member_text(JsonObject *object, const char *member);
 
 /* {"items":[...]} as a table of @fields, or as JSON */
-gboolean cb_ctl_print_list(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields,
-			   guint n_fields, GError **error);
+gboolean cb_ctl_print_list(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields, guint n_fields,
+			   GError **error);
 
 /* one object as "name: value" lines of @fields (names in lower case), or as JSON */
-gboolean cb_ctl_print_object(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields,
-			     guint n_fields, GError **error);
+gboolean cb_ctl_print_object(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields, guint n_fields,
+			     GError **error);
 
 /* the commands: each takes its own name and what follows it */
 gboolean cb_ctl_command_health(CbCtl *ctl, int argc, char **argv, GError **error);

