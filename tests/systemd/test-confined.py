@@ -499,48 +499,69 @@ def run(unit, daemon, entries, bpf, work):
 
 
 # what the media path will do, through gst-launch-1.0 until the daemon has rooms: encode
-# (libvpx, libopus), convert (ORC), packetise and depacketise RTP, send and receive it over
-# UDP on loopback, and record Matroska segments with splitmuxsink into the state directory
-MEDIA_PIPELINE = (
-    "videotestsrc num-buffers=60 is-live=false ! video/x-raw,width=320,height=180 ! "
-    "videoconvert ! video/x-raw,format=I420 ! vp8enc deadline=1 ! rtpvp8pay ! "
-    "udpsink host=127.0.0.1 port={port} sync=false "
-    "udpsrc address=127.0.0.1 port={port} timeout=3000000000 "
+# (libvpx, libopus), convert (ORC), packetise RTP and send it over UDP on loopback; receive
+# it, decode it and record Matroska segments with splitmuxsink into the state directory.
+# Two processes: one pipeline mixing the live udpsrc with non-live sources stalls.
+MEDIA_RECEIVER = (
+    "udpsrc address=127.0.0.1 port={port} num-buffers=40 "
     "caps=application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96 ! "
     "rtpvp8depay ! tee name=t ! queue ! vp8dec ! videoconvert ! fakesink "
     "t. ! queue ! splitmuxsink muxer-factory=matroskamux max-size-time=1000000000 "
-    "location={state}/segment-%05d.mkv "
+    "location={state}/segment-%05d.mkv"
+)
+MEDIA_SENDER = (
+    "videotestsrc num-buffers=150 ! video/x-raw,width=320,height=180 ! videoconvert ! "
+    "video/x-raw,format=I420 ! vp8enc deadline=1 ! rtpvp8pay ! identity sleep-time=20000 ! "
+    "udpsink host=127.0.0.1 port={port} sync=false "
     "audiotestsrc num-buffers=50 ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
     "rtpopusdepay ! opusdec ! audioconvert ! volume volume=0.5 ! fakesink"
 )
 
 
+def udp_port_bound(port):
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                if any(line.split()[1].endswith(f":{port:04X}") for line in list(f)[1:]):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def media(sandbox, env, state):
+    global n
     gst = shutil.which("gst-launch-1.0")
     if gst is None:
-        print(f"ok {n + 1} - media path in the sandbox # SKIP gst-launch-1.0 is not installed")
-        globals()["n"] += 1
+        n += 1
+        print(f"ok {n} - media path in the sandbox # SKIP gst-launch-1.0 is not installed")
         return
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    pipeline = MEDIA_PIPELINE.format(port=port, state=state)
-    # udpsrc posts no EOS: its timeout message after the stream ends stops gst-launch
-    # (-e turns the interrupt into EOS so the last segment is finished)
+    receiver = subprocess.Popen(
+        sandbox + [gst, "-q"] + MEDIA_RECEIVER.format(port=port, state=state).split(),
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while not udp_port_bound(port) and receiver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sender = subprocess.run(sandbox + [gst, "-q"] + MEDIA_SENDER.format(port=port).split(),
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
     try:
-        run = subprocess.run(sandbox + [gst, "-e", "-q", "-m"] + pipeline.split(), env=env,
-                             capture_output=True, text=True, timeout=60, check=False)
-        output, status = run.stdout + run.stderr, run.returncode
-    except subprocess.TimeoutExpired as e:
-        output, status = str(e.stdout or "") + str(e.stderr or ""), None
+        receiver_out, _ = receiver.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        receiver.kill()
+        receiver_out, _ = receiver.communicate()
+    output = receiver_out + sender.stdout + sender.stderr
     segments = sorted(f for f in os.listdir(state) if f.startswith("segment-"))
     sizes = [os.path.getsize(os.path.join(state, f)) for f in segments]
     errors = [line for line in output.splitlines()
               if "ERROR" in line or "CRITICAL" in line or "Operation not permitted" in line]
     check("media path in the sandbox: VP8/Opus encode, RTP over UDP, Matroska segments",
-          segments and all(sizes) and not errors,
-          f"exit status {status}, segments {list(zip(segments, sizes))}\n" + "\n".join(
-              errors or output.splitlines()[-20:]))
+          receiver.returncode == 0 and sender.returncode == 0 and segments and all(sizes)
+          and not errors,
+          f"receiver exit {receiver.returncode}, sender exit {sender.returncode}, "
+          f"segments {list(zip(segments, sizes))}\n" + "\n".join(errors or output.splitlines()[-20:]))
     for f in segments:
         os.unlink(os.path.join(state, f))
 
