@@ -73,7 +73,8 @@ cb_ctl_env(const char *name)
 	return value != NULL && value[0] != '\0' ? g_strdup(value) : NULL;
 }
 
-gboolean
+/* applies the environment and defaults to what was given; checks --format */
+static gboolean
 cb_ctl_resolve(CbCtl *ctl, GError **error)
 {
 	const char *format = ctl->given.format != NULL ? ctl->given.format : "table";

@@ -112,7 +112,7 @@ cb_ctl_token_create(CbCtl *ctl, int argc, char **argv, GError **error)
 		return FALSE;
 	if (ctl->format == CB_CTL_FORMAT_JSON)
 		return TRUE;
-	return cb_ctl_write_stdout("\nThe token is shown once: store it now. civic-bridge "
+	return cb_ctl_write_stdout("\nThe token is shown only once: store it now. civic-bridge "
 				   "keeps only its hash and cannot show it again.\n",
 				   error);
 }

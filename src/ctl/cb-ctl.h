@@ -44,11 +44,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtl, cb_ctl_free)
 /* fills @entries (5 long) with --url, --token, --format and --state-dir */
 void cb_ctl_globals_entries(CbCtlGlobals *globals, GOptionEntry *entries);
 
-/* applies the environment and defaults to what was given; checks --format */
-gboolean cb_ctl_resolve(CbCtl *ctl, GError **error);
-
-/* parses a command's own options (the global ones are accepted too) and
- * insists on @n_args positional arguments, returned in *@args */
+/* parses a command's own options (the global ones are accepted too, and win
+ * over those before the command), insists on exactly the arguments named in
+ * @arg_names (NULL-terminated, or NULL for none), returned in *@args, and
+ * resolves the global options against the environment and defaults */
 gboolean cb_ctl_parse(CbCtl *ctl, const char *command, const GOptionEntry *entries,
 		      const char *const *arg_names, int argc, char **argv, char ***args,
 		      GError **error);

@@ -1,5 +1,6 @@
-/* civic-bridgectl: the civic-bridge API from the terminal */
 #define G_LOG_DOMAIN "CbCtl"
+
+/* civic-bridgectl: the civic-bridge API from the terminal */
 
 #include "config.h"
 
