@@ -417,6 +417,27 @@ cb_http_server_new(CbStore *store, CbClock *clock, const CbConfig *config)
 	return self;
 }
 
+/* soup_server_listen() leaves GSocket's backlog of 10: a burst of clients
+ * (every bridge point's page reconnecting at once) then loses handshakes
+ * that the kernel retries only after a second. The socket is made here with
+ * a backlog the kernel may trim to net.core.somaxconn. */
+#define CB_HTTP_LISTEN_BACKLOG 1024
+
+static gboolean
+cb_http_server_listen_address(CbHttpServer *self, GSocketAddress *address, GError **error)
+{
+	g_autoptr(GSocket) socket = g_socket_new(g_socket_address_get_family(address),
+						 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+						 error);
+
+	if (socket == NULL)
+		return FALSE;
+	g_socket_set_listen_backlog(socket, CB_HTTP_LISTEN_BACKLOG);
+	if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+		return FALSE;
+	return soup_server_listen_socket(self->soup, socket, 0, error);
+}
+
 gboolean
 cb_http_server_listen(CbHttpServer *self, const char *listen, GError **error)
 {
@@ -431,7 +452,7 @@ cb_http_server_listen(CbHttpServer *self, const char *listen, GError **error)
 		return FALSE;
 	inet = g_inet_address_new_from_string(host);
 	address = g_inet_socket_address_new(inet, port);
-	if (!soup_server_listen(self->soup, address, 0, &local)) {
+	if (!cb_http_server_listen_address(self, address, &local)) {
 		g_set_error(error, CB_ERROR, CB_ERROR_UNAVAILABLE, "cannot listen on %s: %s",
 			    listen, local->message);
 		return FALSE;

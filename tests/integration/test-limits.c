@@ -208,6 +208,39 @@ test_idle_and_slow_connections_closed(void)
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
 }
 
+/* a burst of clients is not cut down to GSocket's default backlog of 10 */
+static void
+test_listen_backlog_takes_a_burst(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("");
+	const char *port = strrchr(d->url, ':') + 1;
+	g_autofree char *filter = g_strdup_printf("sport = :%s", port);
+	g_autofree char *out = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) fields = NULL;
+	const char *argv[] = {"ss", "-Hltn", filter, NULL};
+	guint64 backlog = 0;
+	int status = 0;
+
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+		     NULL, NULL, &out, NULL, &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	/* State Recv-Q Send-Q Local Peer: for a listener Send-Q is the backlog */
+	fields = g_strsplit_set(g_strstrip(out), " \t", -1);
+	{
+		guint n = 0;
+		for (guint i = 0; fields[i] != NULL; i++) {
+			if (fields[i][0] == '\0')
+				continue;
+			if (++n == 3)
+				g_assert_true(g_ascii_string_to_unsigned(fields[i], 10, 0, G_MAXUINT32,
+									 &backlog, NULL));
+		}
+	}
+	g_assert_cmpuint(backlog, >=, 128);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -221,5 +254,7 @@ main(int argc, char **argv)
 			test_repeated_bad_tokens_get_429);
 	g_test_add_func("/civic-bridge/limits/idle-and-slow-connections-closed",
 			test_idle_and_slow_connections_closed);
+	g_test_add_func("/civic-bridge/limits/listen-backlog-takes-a-burst",
+			test_listen_backlog_takes_a_burst);
 	return g_test_run();
 }
