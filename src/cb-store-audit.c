@@ -6,7 +6,7 @@ gboolean
 cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,
 		      const char *target, const char *detail, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"INSERT INTO audit_log (at, actor_token_id, actor_role, via, action, target, "
 		"detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -31,7 +31,7 @@ cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error
 {
 	g_autoptr(GPtrArray) entries =
 		g_ptr_array_new_with_free_func((GDestroyNotify)cb_audit_entry_free);
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT id, at, actor_token_id, actor_role, via, action, target, detail "
 		"FROM audit_log WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",

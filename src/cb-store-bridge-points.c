@@ -23,7 +23,7 @@ cb_store_bridge_point_list(CbStore *self, GError **error)
 {
 	g_autoptr(GPtrArray) list =
 		g_ptr_array_new_with_free_func((GDestroyNotify)cb_bridge_point_free);
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points ORDER BY id", error);
 	int rc;
 
@@ -41,7 +41,7 @@ cb_store_bridge_point_list(CbStore *self, GError **error)
 CbBridgePoint *
 cb_store_bridge_point_get(CbStore *self, gint64 id, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points WHERE id = ?1",
 		error);
 	int rc;
@@ -76,7 +76,7 @@ cb_store_bridge_point_insert(CbStore *self, const CbActor *actor, const char *co
 			     const char *name, const char *district, GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 	g_autofree char *target = NULL;
 	gint64 id;
 
@@ -110,7 +110,7 @@ cb_store_bridge_point_update(CbStore *self, const CbActor *actor, gint64 id, con
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
 	g_autoptr(CbBridgePoint) current = NULL;
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 	g_autofree char *target = g_strdup_printf("bridge_point:%" G_GINT64_FORMAT, id);
 	g_autoptr(GString) changed = g_string_new(NULL);
 
@@ -152,7 +152,7 @@ cb_store_bridge_point_update(CbStore *self, const CbActor *actor, gint64 id, con
 static gboolean
 cb_store_bridge_point_count_tokens(CbStore *self, gint64 id, gint64 *count, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt =
+	g_autoptr(CbStoreStmt) stmt =
 		cb_store_prepare(self,
 				 "SELECT count(*) FROM tokens t JOIN accounts a ON "
 				 "a.id = t.account_id WHERE a.bridge_point_id = ?1 AND "
@@ -175,7 +175,7 @@ cb_store_bridge_point_delete(CbStore *self, const CbActor *actor, gint64 id, GEr
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
 	g_autoptr(CbBridgePoint) current = NULL;
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 	g_autofree char *target = g_strdup_printf("bridge_point:%" G_GINT64_FORMAT, id);
 	gint64 tokens = 0;
 

@@ -8,18 +8,27 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
+/* a statement from the store's cache: going out of scope resets it for the
+ * next use instead of finalizing it */
+typedef sqlite3_stmt CbStoreStmt;
+void cb_store_stmt_release(CbStoreStmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbStoreStmt, cb_store_stmt_release)
+
 struct _CbStore {
 	GObject parent_instance;
 	sqlite3 *db;
 	char *path;
 	CbClock *clock;
 	guint schema_version;
+	GHashTable *statements; /* SQL text -> prepared sqlite3_stmt */
 };
 
 /* sets @error from the connection's last error, saying what was being done */
 void cb_store_set_error(CbStore *self, GError **error, const char *doing);
 
-sqlite3_stmt *cb_store_prepare(CbStore *self, const char *sql, GError **error);
+/* a prepared statement for @sql, kept for the store's lifetime: the SQL is
+ * parsed once, not on every request */
+CbStoreStmt *cb_store_prepare(CbStore *self, const char *sql, GError **error);
 
 /* runs one statement to completion (SQLITE_DONE) */
 gboolean cb_store_step_done(CbStore *self, sqlite3_stmt *stmt, const char *doing,

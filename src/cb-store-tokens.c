@@ -34,7 +34,7 @@ cb_store_token_query_one(CbStore *self, const char *where, gint64 id, const char
 			 GError **error)
 {
 	g_autofree char *sql = g_strconcat(CB_TOKEN_SELECT, where, NULL);
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(self, sql, error);
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(self, sql, error);
 	int rc;
 
 	if (stmt == NULL)
@@ -73,7 +73,7 @@ cb_store_token_list(CbStore *self, gboolean include_revoked, GError **error)
 {
 	g_autoptr(GPtrArray) list =
 		g_ptr_array_new_with_free_func((GDestroyNotify)cb_token_record_free);
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, CB_TOKEN_SELECT "WHERE ?1 OR t.revoked_at IS NULL ORDER BY t.id", error);
 	int rc;
 
@@ -94,12 +94,12 @@ cb_store_token_insert_rows(CbStore *self, CbRole role, gint64 bridge_point_id,
 			   gint64 ticket_id, const char *label, gint64 expires_at,
 			   const char *secret_hash, gint64 *token_id, GError **error)
 {
-	g_autoptr(sqlite3_stmt) account = cb_store_prepare(
+	g_autoptr(CbStoreStmt) account = cb_store_prepare(
 		self,
 		"INSERT INTO accounts (label, role, bridge_point_id, ticket_id, created_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 		error);
-	g_autoptr(sqlite3_stmt) token = NULL;
+	g_autoptr(CbStoreStmt) token = NULL;
 	gint64 now = cb_store_now(self);
 
 	if (account == NULL)
@@ -164,7 +164,7 @@ cb_store_token_revoke(CbStore *self, const CbActor *actor, gint64 id, GError **e
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
 	g_autoptr(CbTokenRecord) current = NULL;
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 	g_autofree char *target = g_strdup_printf("token:%" G_GINT64_FORMAT, id);
 
 	if (txn == NULL)
@@ -191,7 +191,7 @@ cb_store_token_revoke(CbStore *self, const CbActor *actor, gint64 id, GError **e
 gboolean
 cb_store_token_count_live(CbStore *self, CbRole role, guint *count, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT count(*) FROM tokens t JOIN accounts a ON a.id = t.account_id "
 		"WHERE a.role = ?1 AND t.revoked_at IS NULL AND "
@@ -214,7 +214,7 @@ gboolean
 cb_store_token_revoke_role(CbStore *self, const CbActor *actor, CbRole role, GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 	g_autofree char *detail = NULL;
 
 	if (txn == NULL)

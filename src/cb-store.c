@@ -85,6 +85,8 @@ cb_store_finalize(GObject *object)
 {
 	CbStore *self = CB_STORE(object);
 
+	/* statements first: the connection closes only when none is left */
+	g_clear_pointer(&self->statements, g_hash_table_unref);
 	if (self->db != NULL)
 		sqlite3_close_v2(self->db);
 	g_free(self->path);
@@ -99,8 +101,16 @@ cb_store_class_init(CbStoreClass *klass)
 }
 
 static void
+cb_store_finalize_statement(gpointer stmt)
+{
+	sqlite3_finalize(stmt);
+}
+
+static void
 cb_store_init(CbStore *self)
 {
+	self->statements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						 cb_store_finalize_statement);
 }
 
 void
@@ -110,16 +120,27 @@ cb_store_set_error(CbStore *self, GError **error, const char *doing)
 		    sqlite3_errmsg(self->db));
 }
 
-sqlite3_stmt *
+CbStoreStmt *
 cb_store_prepare(CbStore *self, const char *sql, GError **error)
 {
-	sqlite3_stmt *stmt = NULL;
+	sqlite3_stmt *stmt = g_hash_table_lookup(self->statements, sql);
 
-	if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	if (stmt != NULL)
+		return stmt;
+	if (sqlite3_prepare_v3(self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
+	    SQLITE_OK) {
 		cb_store_set_error(self, error, "preparing a statement");
 		return NULL;
 	}
+	g_hash_table_insert(self->statements, g_strdup(sql), stmt);
 	return stmt;
+}
+
+void
+cb_store_stmt_release(CbStoreStmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 }
 
 gboolean
@@ -248,7 +269,7 @@ cb_store_get_schema_version(CbStore *self)
 gboolean
 cb_store_ping(CbStore *self, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(self, "SELECT 1", error);
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(self, "SELECT 1", error);
 
 	if (stmt == NULL)
 		return FALSE;
@@ -283,6 +304,7 @@ cb_store_create_private_file(const char *path, GError **error)
 static gboolean
 cb_store_quick_check(CbStore *self, GError **error)
 {
+	/* run once at open: not worth a place in the cache */
 	g_autoptr(sqlite3_stmt) stmt = NULL;
 	int rc;
 
@@ -310,7 +332,7 @@ cb_store_quick_check(CbStore *self, GError **error)
 static gboolean
 cb_store_count_tables(CbStore *self, const char *name, gint64 *count, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = cb_store_prepare(
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 		"name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1)",
@@ -334,7 +356,7 @@ cb_store_read_version(CbStore *self, gboolean *empty, GError **error)
 {
 	gint64 all_tables = 0;
 	gint64 version_tables = 0;
-	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(CbStoreStmt) stmt = NULL;
 
 	if (!cb_store_count_tables(self, NULL, &all_tables, error) ||
 	    !cb_store_count_tables(self, "schema_version", &version_tables, error))
