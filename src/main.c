@@ -5,6 +5,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <gst/gst.h>
@@ -31,6 +32,20 @@ cb_print_version(void)
 		JSON_VERSION_S, sqlite3_libversion());
 }
 
+/* systemd's ConfigurationDirectory= names /etc/civic-bridge whatever prefix
+ * the daemon was built with: it wins over the built-in path */
+static char *
+cb_default_config_path(void)
+{
+	const char *from_systemd = g_getenv("CONFIGURATION_DIRECTORY");
+
+	if (from_systemd != NULL && from_systemd[0] != '\0') {
+		g_autofree char *first = g_strndup(from_systemd, strcspn(from_systemd, ":"));
+		return g_build_filename(first, "civic-bridge.conf", NULL);
+	}
+	return g_strdup(CB_DEFAULT_CONFIG);
+}
+
 /* --check-config: 0 when the files are valid, 1 with the place of the first error */
 static int
 cb_check_config(const char *path, gboolean required)
@@ -55,6 +70,7 @@ main(int argc, char **argv)
 	g_autofree char *config_path = NULL;
 	g_autofree char *state_dir = NULL;
 	g_autofree char *listen = NULL;
+	g_autofree char *default_config = NULL;
 	gboolean check_config = FALSE;
 	gboolean version = FALSE;
 	g_autoptr(GOptionContext) context = NULL;
@@ -88,7 +104,9 @@ main(int argc, char **argv)
 		cb_print_version();
 		return 0;
 	}
-	options.config_path = config_path != NULL ? config_path : CB_DEFAULT_CONFIG;
+	options.config_path = config_path;
+	if (options.config_path == NULL)
+		options.config_path = default_config = cb_default_config_path();
 	options.config_required = config_path != NULL;
 	if (check_config)
 		return cb_check_config(options.config_path, options.config_required);

@@ -215,6 +215,27 @@ test_check_config(void)
 	g_assert_nonnull(strstr(err3, "/nonexistent/cb.conf: no such file"));
 }
 
+/* under systemd the configuration lives in $CONFIGURATION_DIRECTORY */
+static void
+test_configuration_directory_from_systemd(void)
+{
+	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
+	g_autofree char *conf = g_build_filename(d->dir, "civic-bridge.conf", NULL);
+	g_auto(GStrv) env = g_get_environ();
+	g_autofree char *err = NULL;
+	const char *argv[] = {cb_test_program("CB_DAEMON_PATH"), "--check-config", NULL};
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	cb_test_daemon_set_config(d, "[limits]\nmax-json-depth=bottomless\n");
+	env = g_environ_setenv(env, "CONFIGURATION_DIRECTORY", d->dir, TRUE);
+	g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+		     &status, &error);
+	g_assert_no_error(error);
+	g_assert_false(g_spawn_check_wait_status(status, NULL));
+	g_assert_nonnull(strstr(err, conf));
+}
+
 static void
 test_broken_config_refuses_start(void)
 {
@@ -292,6 +313,8 @@ main(int argc, char **argv)
 	g_test_add_func("/civic-bridge/daemon/second-instance-refused",
 			test_second_instance_refused);
 	g_test_add_func("/civic-bridge/daemon/check-config", test_check_config);
+	g_test_add_func("/civic-bridge/daemon/configuration-directory-from-systemd",
+			test_configuration_directory_from_systemd);
 	g_test_add_func("/civic-bridge/daemon/broken-config-refuses-start",
 			test_broken_config_refuses_start);
 	g_test_add_func("/civic-bridge/daemon/foreign-store-refused", test_foreign_store_refused);

@@ -92,7 +92,7 @@ check "StateDirectoryMode=0700 (store and recordings hold personal data)" is Sta
 check "ConfigurationDirectory=civic-bridge" is ConfigurationDirectory civic-bridge
 check "UMask=0077" is UMask 0077
 # DynamicUser= implies it, so `security` cannot see it go; the daemon writes only to
-# its StateDirectory
+# its State- and CacheDirectory
 check "ProtectSystem=strict" is ProtectSystem strict
 
 families=" $(values RestrictAddressFamilies | tr '\n' ' ') "
