@@ -22,7 +22,7 @@ fixture_setup(StoreFixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	f->path = g_build_filename(f->dir, "civic-bridge.db", NULL);
 	/* 2026-11-17 01:00 UTC: a third Tuesday, 08:00 in Hanoi */
-	f->clock = cb_clock_new_fake(G_GINT64_CONSTANT(1795222800) * G_TIME_SPAN_SECOND);
+	f->clock = cb_clock_new_fake(G_GINT64_CONSTANT(1794877200) * G_TIME_SPAN_SECOND);
 	f->actor = (CbActor){.token_id = 1, .role = CB_ROLE_ADMIN, .via = "test"};
 }
 

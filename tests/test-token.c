@@ -124,7 +124,7 @@ auth_setup(AuthFixture *f, gconstpointer data)
 
 	f->dir = g_dir_make_tmp("cb-token-XXXXXX", &error);
 	path = g_build_filename(f->dir, "civic-bridge.db", NULL);
-	f->clock = cb_clock_new_fake(G_GINT64_CONSTANT(1795222800) * G_TIME_SPAN_SECOND);
+	f->clock = cb_clock_new_fake(G_GINT64_CONSTANT(1794877200) * G_TIME_SPAN_SECOND);
 	f->store = cb_store_open(path, f->clock, &error);
 	g_assert_no_error(error);
 }
