@@ -21,6 +21,7 @@ struct _CbHttpServer {
 	CbConfig *config;
 	CbFailureLimiter *auth_failures;
 	char *url;
+	CbServices services;
 };
 
 G_DEFINE_TYPE(CbHttpServer, cb_http_server, G_TYPE_OBJECT)
@@ -405,6 +406,8 @@ cb_http_server_new(CbStore *store, CbClock *clock, const CbConfig *config)
 
 	self->store = g_object_ref(store);
 	self->clock = g_object_ref(clock);
+	self->services.store = store;
+	self->services.clock = clock;
 	self->config = cb_config_copy(config);
 	self->auth_failures = cb_failure_limiter_new(
 		clock, config->auth_failure_limit, config->auth_failure_window_seconds,
@@ -494,6 +497,21 @@ void
 cb_http_server_disconnect(CbHttpServer *self)
 {
 	soup_server_disconnect(self->soup);
+}
+
+void
+cb_http_server_set_services(CbHttpServer *self, const CbServices *services)
+{
+	self->services = *services;
+	/* store and clock stay the ones the server holds references to */
+	self->services.store = self->store;
+	self->services.clock = self->clock;
+}
+
+const CbServices *
+cb_http_server_get_services(CbHttpServer *self)
+{
+	return &self->services;
 }
 
 CbStore *

@@ -59,6 +59,14 @@ void cb_store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
 void cb_store_bind_id_or_null(sqlite3_stmt *stmt, int index, gint64 id);
 char *cb_store_column_strdup(sqlite3_stmt *stmt, int column);
 
+typedef struct {
+	guint version;
+	gboolean (*migrate)(CbStore *self, GError **error);
+} CbStoreMigration;
+
+/* the migrations that live beside the tables they make */
+gboolean cb_store_migrate_v4_sessions(CbStore *self, GError **error);
+
 /* writes one audit row in the transaction that is open */
 gboolean cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,
 			       const char *target, const char *detail, GError **error);

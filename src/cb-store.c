@@ -9,8 +9,6 @@
 
 G_DEFINE_TYPE(CbStore, cb_store, G_TYPE_OBJECT)
 
-typedef gboolean (*CbStoreMigration)(CbStore *self, GError **error);
-
 /* v1: the district bridge points */
 static gboolean
 cb_store_migrate_v1(CbStore *self, GError **error)
@@ -67,17 +65,19 @@ cb_store_migrate_v3(CbStore *self, GError **error)
 			     error);
 }
 
-/* index i holds the migration to version i + 1 */
+/* every schema version and the function that makes it from the one before;
+ * each module that owns tables adds its versions here, in order */
 static const CbStoreMigration cb_store_migrations[] = {
-	cb_store_migrate_v1,
-	cb_store_migrate_v2,
-	cb_store_migrate_v3,
+	{1, cb_store_migrate_v1},
+	{2, cb_store_migrate_v2},
+	{3, cb_store_migrate_v3},
+	{4, cb_store_migrate_v4_sessions},
 };
 
 guint
 cb_store_latest_version(void)
 {
-	return G_N_ELEMENTS(cb_store_migrations);
+	return cb_store_migrations[G_N_ELEMENTS(cb_store_migrations) - 1].version;
 }
 
 static void
@@ -397,16 +397,18 @@ cb_store_read_version(CbStore *self, gboolean *empty, GError **error)
 static gboolean
 cb_store_migrate_to(CbStore *self, guint target, GError **error)
 {
-	while (self->schema_version < target) {
-		guint next = self->schema_version + 1;
-		g_autofree char *bump =
-			g_strdup_printf("UPDATE schema_version SET version = %u", next);
+	for (gsize i = 0; i < G_N_ELEMENTS(cb_store_migrations); i++) {
+		guint next = cb_store_migrations[i].version;
+		g_autofree char *bump = NULL;
+		g_autoptr(CbStoreTxn) txn = NULL;
 
-		g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
-
+		if (next <= self->schema_version || next > target)
+			continue;
+		bump = g_strdup_printf("UPDATE schema_version SET version = %u", next);
+		txn = cb_store_txn_begin(self, error);
 		if (txn == NULL)
 			return FALSE;
-		if (!cb_store_migrations[next - 1](self, error) ||
+		if (!cb_store_migrations[i].migrate(self, error) ||
 		    !cb_store_exec(self, bump, error)) {
 			g_prefix_error(error, "migrating to schema version %u: ", next);
 			return FALSE;

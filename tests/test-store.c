@@ -405,6 +405,81 @@ test_reopen_keeps_writes(StoreFixture *f, gconstpointer data)
 	g_assert_cmpstr(((CbBridgePoint *)g_ptr_array_index(list, 0))->name, ==, "Sóc Sơn");
 }
 
+static void
+test_sessions(StoreFixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbStore) store = cb_store_open(f->path, f->clock, &error);
+	gint64 t = cb_clock_now(f->clock);
+	CbSession spec = {.series_id = 1,
+			  .occurrence_start = t,
+			  .title = "Tiếp công dân định kỳ",
+			  .kind = CB_SESSION_LEADERSHIP,
+			  .presiding = "Chủ tịch UBND Thành phố",
+			  .starts_at = t,
+			  .ends_at = t + 3 * 3600 * G_TIME_SPAN_SECOND,
+			  .opens_at = t - 1800 * G_TIME_SPAN_SECOND};
+	CbSession adhoc = {.title = "ad hoc",
+			   .kind = CB_SESSION_REGULAR,
+			   .starts_at = t + 86400 * G_TIME_SPAN_SECOND,
+			   .ends_at = t + 86400 * G_TIME_SPAN_SECOND + 3600 * G_TIME_SPAN_SECOND,
+			   .opens_at = t + 86400 * G_TIME_SPAN_SECOND};
+	CbSession bad = adhoc;
+	g_autoptr(CbSession) s1 = NULL, dup = NULL, s2 = NULL, opened = NULL, stale = NULL;
+	g_autoptr(CbSession) found = NULL, moved = NULL, none = NULL;
+	g_autoptr(GPtrArray) day = NULL, all = NULL, open = NULL;
+
+	s1 = cb_store_session_insert(store, &f->actor, &spec, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(s1->state, ==, CB_SESSION_SCHEDULED);
+	g_assert_cmpint(s1->kind, ==, CB_SESSION_LEADERSHIP);
+	g_assert_cmpstr(s1->presiding, ==, "Chủ tịch UBND Thành phố");
+	/* one session per occurrence of a series */
+	dup = cb_store_session_insert(store, &f->actor, &spec, &error);
+	g_assert_error(error, CB_ERROR, CB_ERROR_CONFLICT);
+	g_clear_error(&error);
+	s2 = cb_store_session_insert(store, &f->actor, &adhoc, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(s2->series_id, ==, 0);
+	bad.ends_at = bad.starts_at;
+	g_assert_null(cb_store_session_insert(store, &f->actor, &bad, &error));
+	g_assert_error(error, CB_ERROR, CB_ERROR_INVALID);
+	g_clear_error(&error);
+
+	found = cb_store_session_find_occurrence(store, 1, t, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(found->id, ==, s1->id);
+	none = cb_store_session_find_occurrence(store, 1, t + 1, &error);
+	g_assert_error(error, CB_ERROR, CB_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+
+	/* a transition is a compare-and-set on the state */
+	opened = cb_store_session_transition(store, &f->actor, s1->id, CB_SESSION_SCHEDULED,
+					     CB_SESSION_OPEN, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(opened->state, ==, CB_SESSION_OPEN);
+	stale = cb_store_session_transition(store, &f->actor, s1->id, CB_SESSION_SCHEDULED,
+					    CB_SESSION_OPEN, NULL, &error);
+	g_assert_error(error, CB_ERROR, CB_ERROR_CONFLICT);
+	g_assert_nonnull(strstr(error->message, "is open, not scheduled"));
+	g_clear_error(&error);
+
+	day = cb_store_session_list(store, t, t + 3600 * G_TIME_SPAN_SECOND, &error);
+	g_assert_cmpuint(day->len, ==, 1);
+	all = cb_store_session_list(store, 0, 0, &error);
+	g_assert_cmpuint(all->len, ==, 2);
+	open = cb_store_session_list_in_state(store, CB_SESSION_OPEN, &error);
+	g_assert_cmpuint(open->len, ==, 1);
+
+	adhoc.starts_at += 3600 * G_TIME_SPAN_SECOND;
+	adhoc.ends_at += 3600 * G_TIME_SPAN_SECOND;
+	adhoc.title = NULL;
+	moved = cb_store_session_update(store, &f->actor, s2->id, &adhoc, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(moved->starts_at, ==, s2->starts_at + 3600 * G_TIME_SPAN_SECOND);
+	g_assert_cmpstr(moved->title, ==, "ad hoc");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -424,6 +499,7 @@ main(int argc, char **argv)
 	ADD("revoke-role", test_revoke_role);
 	ADD("audit-paging", test_audit_paging);
 	ADD("reopen-keeps-writes", test_reopen_keeps_writes);
+	ADD("sessions", test_sessions);
 #undef ADD
 	return g_test_run();
 }

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "civic-bridge/cb-config.h"
+#include "civic-bridge/cb-services.h"
 #include "civic-bridge/cb-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,11 @@ const char *cb_http_server_get_url(CbHttpServer *self);
 void cb_http_server_reconfigure(CbHttpServer *self, const CbConfig *config);
 
 void cb_http_server_disconnect(CbHttpServer *self);
+
+/* the domain objects for the routes; the members are borrowed, and must
+ * outlive the server */
+void cb_http_server_set_services(CbHttpServer *self, const CbServices *services);
+const CbServices *cb_http_server_get_services(CbHttpServer *self);
 
 CbStore *cb_http_server_get_store(CbHttpServer *self);
 CbClock *cb_http_server_get_clock(CbHttpServer *self);

@@ -59,4 +59,43 @@ typedef struct {
 void cb_audit_entry_free(CbAuditEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbAuditEntry, cb_audit_entry_free)
 
+typedef enum {
+	CB_SESSION_SCHEDULED,
+	CB_SESSION_OPEN, /* waiting room and queue open */
+	CB_SESSION_LIVE, /* started by staff; the media room exists */
+	CB_SESSION_ENDED,
+	CB_SESSION_CANCELLED,
+} CbSessionState;
+
+typedef enum {
+	CB_SESSION_REGULAR,
+	CB_SESSION_LEADERSHIP, /* presided by the city's leadership; recorded */
+} CbSessionKind;
+
+/* one reception session: an occurrence of a series, or an ad-hoc one */
+typedef struct {
+	gint64 id;
+	gint64 series_id;	 /* 0: ad hoc */
+	gint64 occurrence_start; /* the series' own start for this occurrence; 0: ad hoc */
+	char *title;
+	CbSessionKind kind;
+	char *presiding; /* the presiding person's title, e.g. "Chủ tịch UBND Thành phố" */
+	gint64 starts_at;
+	gint64 ends_at;
+	gint64 opens_at; /* when the waiting room and queue open */
+	CbSessionState state;
+	char *cancel_reason;
+	gint64 created_at;
+	gint64 updated_at;
+} CbSession;
+
+void cb_session_free(CbSession *session);
+CbSession *cb_session_copy(const CbSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbSession, cb_session_free)
+
+const char *cb_session_state_to_string(CbSessionState state);
+gboolean cb_session_state_from_string(const char *text, CbSessionState *state);
+const char *cb_session_kind_to_string(CbSessionKind kind);
+gboolean cb_session_kind_from_string(const char *text, CbSessionKind *kind);
+
 G_END_DECLS

@@ -65,6 +65,29 @@ gboolean cb_store_token_count_live(CbStore *self, CbRole role, guint *count, GEr
 gboolean cb_store_token_revoke_role(CbStore *self, const CbActor *actor, CbRole role,
 				    GError **error);
 
+/* sessions; writes are audited in the same transaction. @spec's id, state
+ * times and stamps are ignored on insert: a new session is scheduled.
+ * CB_ERROR_CONFLICT when the series already has a session for that occurrence. */
+CbSession *cb_store_session_insert(CbStore *self, const CbActor *actor, const CbSession *spec,
+				   GError **error);
+CbSession *cb_store_session_get(CbStore *self, gint64 id, GError **error);
+/* sessions overlapping [@from, @to) by start order; 0 leaves a bound open */
+GPtrArray *cb_store_session_list(CbStore *self, gint64 from, gint64 to, GError **error);
+/* sessions in @state, by start order */
+GPtrArray *cb_store_session_list_in_state(CbStore *self, CbSessionState state, GError **error);
+/* CB_ERROR_NOT_FOUND when the series has no session for that occurrence yet */
+CbSession *cb_store_session_find_occurrence(CbStore *self, gint64 series_id,
+					    gint64 occurrence_start, GError **error);
+/* moves a session from @from to @to, atomically: CB_ERROR_CONFLICT, naming
+ * the state it is in, when it is no longer in @from. @reason is kept for a
+ * cancellation and written to the audit log. */
+CbSession *cb_store_session_transition(CbStore *self, const CbActor *actor, gint64 id,
+				       CbSessionState from, CbSessionState to,
+				       const char *reason, GError **error);
+/* changes title, presiding and the three times to those of @changes */
+CbSession *cb_store_session_update(CbStore *self, const CbActor *actor, gint64 id,
+				   const CbSession *changes, GError **error);
+
 /* the audit log, newest first; @before_id 0 starts at the newest */
 GPtrArray *cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error);
 
