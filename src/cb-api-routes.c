@@ -22,6 +22,9 @@ static const CbHttpRoute cb_http_route_table[] = {
 	{"POST", "/api/v1/tokens", ADMIN, TRUE, cb_api_tokens_create},
 	{"DELETE", "/api/v1/tokens/{id}", ADMIN, FALSE, cb_api_tokens_revoke},
 	{"GET", "/api/v1/audit", ADMIN, FALSE, cb_api_audit_list},
+	/* schedule and sessions (cb-api-schedule.c) */
+	/* waiting queue (cb-api-queue.c) */
+	/* reception book and reports (cb-api-reception-book.c) */
 };
 
 const CbHttpRoute *

@@ -28,4 +28,10 @@ void cb_api_tokens_revoke(CbHttpRequest *request);
 
 void cb_api_audit_list(CbHttpRequest *request);
 
+/* schedule and sessions (cb-api-schedule.c) */
+
+/* waiting queue (cb-api-queue.c) */
+
+/* reception book and reports (cb-api-reception-book.c) */
+
 G_END_DECLS
