@@ -18,9 +18,8 @@ cb_http_message_set_json(SoupServerMessage *msg, guint status, char *text)
 					 strlen(text));
 }
 
-void
-cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *code,
-			    const char *message)
+char *
+cb_http_error_body(const char *code, const char *message)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
 	g_autoptr(JsonNode) root = NULL;
@@ -35,7 +34,14 @@ cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *co
 	json_builder_end_object(builder);
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
-	cb_http_message_set_json(msg, status, cb_json_to_string(root));
+	return cb_json_to_string(root);
+}
+
+void
+cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *code,
+			    const char *message)
+{
+	cb_http_message_set_json(msg, status, cb_http_error_body(code, message));
 }
 
 void

@@ -152,24 +152,11 @@ static void
 cb_http_refuse_on_connection(SoupServerMessage *msg, guint status, const char *reason,
 			     const char *code, const char *message)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *body = NULL;
+	g_autofree char *body = cb_http_error_body(code, message);
 	GBytes *bytes;
 	char *response;
 	GIOStream *stream;
 
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "error");
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "code");
-	json_builder_add_string_value(builder, code);
-	json_builder_set_member_name(builder, "message");
-	json_builder_add_string_value(builder, message);
-	json_builder_end_object(builder);
-	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	body = cb_json_to_string(root);
 	response = g_strdup_printf("HTTP/1.1 %u %s\r\nServer: civic-bridge\r\n"
 				   "Connection: close\r\nCache-Control: no-store\r\n"
 				   "Content-Type: application/json\r\nContent-Length: %zu\r\n"

@@ -38,6 +38,9 @@ void cb_http_reply_json(CbHttpRequest *request, guint status, JsonNode *node);
 void cb_http_reply_error(CbHttpRequest *request, const GError *error);
 void cb_http_reply_empty(CbHttpRequest *request, guint status);
 
+/* {"error":{"code","message"}} as text */
+char *cb_http_error_body(const char *code, const char *message);
+
 /* the error shape on a bare message, for answers given before routing */
 void cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *code,
 				 const char *message);
