@@ -62,6 +62,20 @@ static const CbKeySpec cb_config_spec[] = {
 	{{"limits", "auth-lockout-seconds", "300",
 	  "How long an address that reached the limit gets 429 (sent as Retry-After).", TRUE},
 	 CB_KEY_UINT, CB_OFF(auth_lockout_seconds), 1, 86400},
+	{{"limits", "max-websockets", "20000",
+	  "Most WebSocket clients connected at once; more are refused with 503.", TRUE},
+	 CB_KEY_UINT, CB_OFF(max_websockets), 1, 1000000},
+	{{"limits", "ws-max-message-bytes", "65536",
+	  "Largest WebSocket message a client may send; larger ones close the connection.", TRUE},
+	 CB_KEY_UINT, CB_OFF(ws_max_message_bytes), 256, 16777216},
+	{{"limits", "ws-auth-timeout-seconds", "10",
+	  "A WebSocket client that has not authenticated after this long is closed.", TRUE},
+	 CB_KEY_UINT, CB_OFF(ws_auth_timeout_seconds), 1, 600},
+	{{"queue", "large-group-min", "5",
+	  "Head count from which a ticket is a delegation (large group): it names up to 5 "
+	  "representatives and counts as a large group in the reports.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(large_group_min), 2, 10000},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;

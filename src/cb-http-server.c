@@ -9,6 +9,7 @@
 #include "civic-bridge/cb-failure-limiter.h"
 #include "civic-bridge/cb-http-route.h"
 #include "civic-bridge/cb-json.h"
+#include "civic-bridge/cb-ws-hub.h"
 
 /* addresses tracked for authentication failures at most */
 #define CB_HTTP_MAX_TRACKED_ADDRESSES 10000
@@ -22,6 +23,7 @@ struct _CbHttpServer {
 	CbFailureLimiter *auth_failures;
 	char *url;
 	CbServices services;
+	CbWsHub *ws;
 };
 
 G_DEFINE_TYPE(CbHttpServer, cb_http_server, G_TYPE_OBJECT)
@@ -34,6 +36,7 @@ cb_http_server_dispose(GObject *object)
 	if (self->soup != NULL)
 		soup_server_disconnect(self->soup);
 	g_clear_object(&self->soup);
+	g_clear_object(&self->ws);
 	g_clear_object(&self->auth_failures);
 	g_clear_object(&self->store);
 	g_clear_object(&self->clock);
@@ -121,6 +124,9 @@ cb_http_server_got_body_cb(SoupServerMessage *msg, gpointer user_data)
 static void
 cb_http_server_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
+	/* a WebSocket now owns the connection and keeps itself alive with pings */
+	if (soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+		return;
 	cb_http_server_arm_idle_timer(user_data, msg);
 }
 
@@ -200,6 +206,14 @@ cb_http_server_early_cb(SoupServer *soup, SoupServerMessage *msg, const char *pa
 	SoupEncoding encoding = soup_message_headers_get_encoding(headers);
 	g_autofree char *message = NULL;
 
+	if (g_str_equal(path, CB_WS_PATH) && cb_ws_hub_is_full(self->ws)) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Retry-After", "30");
+		cb_http_message_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+					    cb_error_code_name(CB_ERROR_UNAVAILABLE),
+					    "too many live connections; retry later");
+		return;
+	}
 	if (encoding == SOUP_ENCODING_CHUNKED) {
 		cb_http_refuse_early(msg, SOUP_STATUS_LENGTH_REQUIRED, "Length Required",
 				     CB_ERROR_LENGTH_REQUIRED,
@@ -401,6 +415,11 @@ cb_http_server_new(CbStore *store, CbClock *clock, const CbConfig *config)
 		config->auth_lockout_seconds, CB_HTTP_MAX_TRACKED_ADDRESSES);
 	self->soup = soup_server_new("server-header", "civic-bridge", NULL);
 	soup_server_add_early_handler(self->soup, NULL, cb_http_server_early_cb, self, NULL);
+	self->ws = cb_ws_hub_new(store, clock, self->auth_failures, config);
+	cb_ws_hub_attach(self->ws, self->soup);
+	/* libsoup runs only the early handler of the most specific path: the
+	 * WebSocket's path needs its own registration */
+	soup_server_add_early_handler(self->soup, CB_WS_PATH, cb_http_server_early_cb, self, NULL);
 	soup_server_add_handler(self->soup, NULL, cb_http_server_handle_cb, self, NULL);
 	g_signal_connect_object(self->soup, "request-started",
 				G_CALLBACK(cb_http_server_request_started_cb), self, 0);
@@ -475,6 +494,7 @@ cb_http_server_reconfigure(CbHttpServer *self, const CbConfig *config)
 	/* what needs a restart keeps its running value */
 	g_free(self->config->listen);
 	self->config->listen = g_strdup(old->listen);
+	cb_ws_hub_reconfigure(self->ws, self->config);
 	cb_failure_limiter_configure(self->auth_failures, config->auth_failure_limit,
 				     config->auth_failure_window_seconds,
 				     config->auth_lockout_seconds);
@@ -483,7 +503,14 @@ cb_http_server_reconfigure(CbHttpServer *self, const CbConfig *config)
 void
 cb_http_server_disconnect(CbHttpServer *self)
 {
+	cb_ws_hub_close_all(self->ws);
 	soup_server_disconnect(self->soup);
+}
+
+CbWsHub *
+cb_http_server_get_ws_hub(CbHttpServer *self)
+{
+	return self->ws;
 }
 
 void

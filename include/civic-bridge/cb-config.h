@@ -25,6 +25,12 @@ typedef struct {
 	guint auth_failure_limit;
 	guint auth_failure_window_seconds;
 	guint auth_lockout_seconds;
+	guint max_websockets;
+	guint ws_max_message_bytes;
+	guint ws_auth_timeout_seconds;
+
+	/* [queue] */
+	guint large_group_min; /* head count from which a ticket is a large group */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

@@ -25,6 +25,10 @@ void cb_http_server_reconfigure(CbHttpServer *self, const CbConfig *config);
 
 void cb_http_server_disconnect(CbHttpServer *self);
 
+/* the WebSocket clients, for the events pushed to them */
+typedef struct _CbWsHub CbWsHub;
+CbWsHub *cb_http_server_get_ws_hub(CbHttpServer *self);
+
 /* the domain objects for the routes; the members are borrowed, and must
  * outlive the server */
 void cb_http_server_set_services(CbHttpServer *self, const CbServices *services);

@@ -1,0 +1,55 @@
+/* civic-bridge: the WebSocket /api/v1/ws: authenticated clients and what is pushed to them */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "civic-bridge/cb-config.h"
+#include "civic-bridge/cb-failure-limiter.h"
+#include "civic-bridge/cb-store.h"
+
+G_BEGIN_DECLS
+
+#define CB_WS_PATH "/api/v1/ws"
+
+/* close codes beyond RFC 6455's own, in the range for applications */
+#define CB_WS_CLOSE_UNAUTHENTICATED 4401
+#define CB_WS_CLOSE_RATE_LIMITED    4429
+/* RFC 6455 registry: try again later */
+#define CB_WS_CLOSE_TRY_AGAIN_LATER 1013
+
+#define CB_TYPE_WS_HUB (cb_ws_hub_get_type())
+G_DECLARE_FINAL_TYPE(CbWsHub, cb_ws_hub, CB, WS_HUB, GObject)
+
+/* what an event renderer knows of one authenticated client */
+typedef struct {
+	CbRole role;
+	gint64 token_id;
+	gint64 bridge_point_id; /* operators */
+	gint64 ticket_id;	/* citizens */
+	gint64 session_id;	/* the session it subscribed to; 0: none */
+} CbWsPeer;
+
+/* the message for @peer, or NULL to send it nothing */
+typedef JsonNode *(*CbWsRenderFunc)(const CbWsPeer *peer, gpointer user_data);
+
+CbWsHub *cb_ws_hub_new(CbStore *store, CbClock *clock, CbFailureLimiter *auth_failures,
+		       const CbConfig *config);
+
+/* takes /api/v1/ws on @soup, with permessage-deflate off: the size limit is
+ * checked on frames, and compressed frames would slip past it */
+void cb_ws_hub_attach(CbWsHub *self, SoupServer *soup);
+
+void cb_ws_hub_reconfigure(CbWsHub *self, const CbConfig *config);
+
+/* connected clients, authenticated or not */
+guint cb_ws_hub_get_count(CbWsHub *self);
+gboolean cb_ws_hub_is_full(CbWsHub *self);
+
+/* renders and sends a message to every authenticated client */
+void cb_ws_hub_publish(CbWsHub *self, CbWsRenderFunc render, gpointer user_data);
+
+/* closes every connection (on shutdown) */
+void cb_ws_hub_close_all(CbWsHub *self);
+
+G_END_DECLS
