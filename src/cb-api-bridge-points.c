@@ -51,8 +51,8 @@ cb_api_check_text(const char *field, const char *text, gboolean may_be_empty, GE
 
 /* reads and validates the fields; on create, code and name are required */
 static gboolean
-cb_api_bridge_point_fields(JsonObject *body, gboolean create, const char **code,
-			   const char **name, const char **district, GError **error)
+cb_api_bridge_point_fields(JsonObject *body, gboolean create, const char **code, const char **name,
+			   const char **district, GError **error)
 {
 	if (!cb_json_check_members(body, cb_bridge_point_fields, error) ||
 	    !cb_json_get_string(body, "code", create, code, error) ||

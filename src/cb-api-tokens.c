@@ -6,7 +6,7 @@
 
 #include "cb-api.h"
 
-#define CB_TOKEN_LABEL_MAX	   200
+#define CB_TOKEN_LABEL_MAX      200
 #define CB_TOKEN_MAX_LIFETIME_S (10 * 365 * 24 * 3600LL)
 
 static const char *const cb_token_fields[] = {"role", "label", "bridge_point_id",
@@ -33,8 +33,8 @@ cb_api_tokens_list(CbHttpRequest *request)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) list = NULL;
-	const char *all = request->query != NULL ? g_hash_table_lookup(request->query, "all")
-						 : NULL;
+	const char *all =
+		request->query != NULL ? g_hash_table_lookup(request->query, "all") : NULL;
 	gint64 now = cb_clock_now(cb_http_server_get_clock(request->server));
 
 	list = cb_store_token_list(cb_http_server_get_store(request->server),

@@ -12,7 +12,7 @@ typedef struct {
 	gpointer user_data;
 	GDestroyNotify notify;
 	GSource *source; /* real clock only */
-	CbClock *clock;	 /* not referenced: timers die with their clock */
+	CbClock *clock;  /* not referenced: timers die with their clock */
 } CbClockTimer;
 
 struct _CbClock {
@@ -69,8 +69,8 @@ cb_clock_class_init(CbClockClass *klass)
 static void
 cb_clock_init(CbClock *self)
 {
-	self->timers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-					     cb_clock_timer_free);
+	self->timers =
+		g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, cb_clock_timer_free);
 }
 
 CbClock *

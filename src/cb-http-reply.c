@@ -83,8 +83,7 @@ cb_http_request_path_id(CbHttpRequest *request, const char *name, gint64 *id, GE
 	const char *text = g_hash_table_lookup(request->params, name);
 	guint64 value = 0;
 
-	if (text == NULL ||
-	    !g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT64, &value, NULL)) {
+	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT64, &value, NULL)) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "'%s' is not a valid %s",
 			    text != NULL ? text : "", name);
 		return FALSE;
@@ -94,20 +93,21 @@ cb_http_request_path_id(CbHttpRequest *request, const char *name, gint64 *id, GE
 }
 
 gboolean
-cb_http_request_query_uint(CbHttpRequest *request, const char *name, guint64 fallback,
-			   guint64 max, guint64 *out, GError **error)
+cb_http_request_query_uint(CbHttpRequest *request, const char *name, guint64 fallback, guint64 max,
+			   guint64 *out, GError **error)
 {
-	const char *text = request->query != NULL ? g_hash_table_lookup(request->query, name)
-						  : NULL;
+	const char *text =
+		request->query != NULL ? g_hash_table_lookup(request->query, name) : NULL;
 
 	if (text == NULL) {
 		*out = fallback;
 		return TRUE;
 	}
 	if (!g_ascii_string_to_unsigned(text, 10, 0, max, out, NULL)) {
-		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
-			    "query parameter '%s' must be a whole number from 0 to %" G_GUINT64_FORMAT,
-			    name, max);
+		g_set_error(
+			error, CB_ERROR, CB_ERROR_INVALID,
+			"query parameter '%s' must be a whole number from 0 to %" G_GUINT64_FORMAT,
+			name, max);
 		return FALSE;
 	}
 	return TRUE;

@@ -137,8 +137,7 @@ cb_http_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpoi
 
 	cb_http_server_arm_idle_timer(self, msg);
 	g_signal_connect(msg, "got-body", G_CALLBACK(cb_http_server_got_body_cb), NULL);
-	g_signal_connect_object(msg, "finished", G_CALLBACK(cb_http_server_finished_cb), self,
-				0);
+	g_signal_connect_object(msg, "finished", G_CALLBACK(cb_http_server_finished_cb), self, 0);
 }
 
 /* --- limits checked on the headers, before the body is read --------------- */
@@ -172,7 +171,8 @@ cb_http_refuse_on_connection(SoupServerMessage *msg, guint status, const char *r
 	stream = soup_server_message_steal_connection(msg);
 	g_output_stream_write_all_async(g_io_stream_get_output_stream(stream),
 					g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
-					G_PRIORITY_DEFAULT, NULL, cb_http_refuse_written_cb, stream);
+					G_PRIORITY_DEFAULT, NULL, cb_http_refuse_written_cb,
+					stream);
 	/* the bytes live as long as the write: tie them to the stream */
 	g_object_set_data_full(G_OBJECT(stream), "cb-refusal", bytes,
 			       (GDestroyNotify)g_bytes_unref);
@@ -262,8 +262,7 @@ cb_http_route_match(const char *pattern, const char *path, GHashTable *params)
 
 /* finds the route; NULL with @allow listing the methods when only the method is wrong */
 static const CbHttpRoute *
-cb_http_server_find_route(const char *method, const char *path, GHashTable *params,
-			  GString *allow)
+cb_http_server_find_route(const char *method, const char *path, GHashTable *params, GString *allow)
 {
 	gsize n_routes = 0;
 	const CbHttpRoute *routes = cb_http_routes(&n_routes);
@@ -283,13 +282,13 @@ cb_http_server_find_route(const char *method, const char *path, GHashTable *para
 }
 
 static gboolean
-cb_http_server_authenticate(CbHttpServer *self, CbHttpRequest *request,
-			    const CbHttpRoute *route, CbTokenRecord **caller, GError **error)
+cb_http_server_authenticate(CbHttpServer *self, CbHttpRequest *request, const CbHttpRoute *route,
+			    CbTokenRecord **caller, GError **error)
 {
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(request->msg);
 	const char *address = soup_server_message_get_remote_host(request->msg);
-	const char *bearer = cb_auth_bearer_from_header(
-		soup_message_headers_get_one(headers, "Authorization"));
+	const char *bearer =
+		cb_auth_bearer_from_header(soup_message_headers_get_one(headers, "Authorization"));
 	guint retry_after = 0;
 	g_autoptr(GError) local = NULL;
 
@@ -346,8 +345,8 @@ cb_http_server_read_body(CbHttpServer *self, CbHttpRequest *request, GError **er
 			    self->config->max_body_bytes);
 		return FALSE;
 	}
-	request->body = cb_json_parse_object(body->data, body->length,
-					     self->config->max_json_depth, error);
+	request->body =
+		cb_json_parse_object(body->data, body->length, self->config->max_json_depth, error);
 	return request->body != NULL;
 }
 
@@ -357,8 +356,8 @@ cb_http_server_handle_cb(SoupServer *soup, SoupServerMessage *msg, const char *p
 {
 	CbHttpServer *self = user_data;
 	const char *method = soup_server_message_get_method(msg);
-	g_autoptr(GHashTable) params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-							     g_free);
+	g_autoptr(GHashTable) params =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GString) allow = g_string_new(NULL);
 	g_autoptr(CbTokenRecord) caller = NULL;
 	g_autoptr(GError) error = NULL;
@@ -373,8 +372,8 @@ cb_http_server_handle_cb(SoupServer *soup, SoupServerMessage *msg, const char *p
 
 	route = cb_http_server_find_route(method, path, params, allow);
 	if (route == NULL && allow->len > 0) {
-		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-					     "Allow", allow->str);
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+					     allow->str);
 		g_set_error(&error, CB_ERROR, CB_ERROR_METHOD_NOT_ALLOWED,
 			    "%s is not allowed here; use %s", method, allow->str);
 	} else if (route == NULL) {
@@ -435,9 +434,9 @@ cb_http_server_new(CbStore *store, CbClock *clock, const CbConfig *config)
 static gboolean
 cb_http_server_listen_address(CbHttpServer *self, GSocketAddress *address, GError **error)
 {
-	g_autoptr(GSocket) socket = g_socket_new(g_socket_address_get_family(address),
-						 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-						 error);
+	g_autoptr(GSocket) socket =
+		g_socket_new(g_socket_address_get_family(address), G_SOCKET_TYPE_STREAM,
+			     G_SOCKET_PROTOCOL_TCP, error);
 
 	if (socket == NULL)
 		return FALSE;
@@ -470,10 +469,10 @@ cb_http_server_listen(CbHttpServer *self, const char *listen, GError **error)
 	if (uris != NULL) {
 		GUri *uri = uris->data;
 		g_free(self->url);
-		self->url = g_strdup_printf(
-			g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6 ? "http://[%s]:%d"
-										 : "http://%s:%d",
-			host, g_uri_get_port(uri));
+		self->url = g_strdup_printf(g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6
+						    ? "http://[%s]:%d"
+						    : "http://%s:%d",
+					    host, g_uri_get_port(uri));
 	}
 	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
 	return TRUE;

@@ -78,8 +78,7 @@ cb_json_check_members(JsonObject *object, const char *const *allowed, GError **e
 		if (!g_strv_contains(allowed, l->data)) {
 			g_autofree char *known = g_strjoinv(", ", (char **)allowed);
 			g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
-				    "unknown field '%s' (known: %s)", (const char *)l->data,
-				    known);
+				    "unknown field '%s' (known: %s)", (const char *)l->data, known);
 			return FALSE;
 		}
 	}

@@ -38,12 +38,13 @@ cb_notify_send(const char *state, GError **error)
 			    g_strerror(errno));
 		return FALSE;
 	}
-	sent = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&addr,
-		      addr_len);
+	sent = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&addr, addr_len);
 	close(fd);
 	if (sent < 0) {
-		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL, "cannot notify the service "
-			    "manager: %s", g_strerror(errno));
+		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL,
+			    "cannot notify the service "
+			    "manager: %s",
+			    g_strerror(errno));
 		return FALSE;
 	}
 	return TRUE;

@@ -76,8 +76,7 @@ cb_state_dir_lock(CbStateDir *self, GError **error)
 	}
 	/* the pid is only for the message above; the lock is what counts */
 	pid = g_strdup_printf("%d\n", (int)getpid());
-	if (ftruncate(self->lock_fd, 0) != 0 ||
-	    pwrite(self->lock_fd, pid, strlen(pid), 0) < 0)
+	if (ftruncate(self->lock_fd, 0) != 0 || pwrite(self->lock_fd, pid, strlen(pid), 0) < 0)
 		g_debug("could not record the pid in %s", lock_path);
 	return TRUE;
 }

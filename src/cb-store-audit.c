@@ -3,8 +3,8 @@
 #include "cb-store-private.h"
 
 gboolean
-cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,
-		      const char *target, const char *detail, GError **error)
+cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action, const char *target,
+		      const char *detail, GError **error)
 {
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
@@ -16,8 +16,8 @@ cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, cb_store_now(self));
 	cb_store_bind_id_or_null(stmt, 2, actor->token_id);
-	cb_store_bind_text_or_null(stmt, 3, actor->token_id != 0 ? cb_role_to_string(actor->role)
-								  : NULL);
+	cb_store_bind_text_or_null(stmt, 3,
+				   actor->token_id != 0 ? cb_role_to_string(actor->role) : NULL);
 	sqlite3_bind_text(stmt, 4, actor->via != NULL ? actor->via : "system", -1,
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_text(stmt, 5, action, -1, SQLITE_TRANSIENT);

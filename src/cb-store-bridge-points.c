@@ -42,8 +42,7 @@ CbBridgePoint *
 cb_store_bridge_point_get(CbStore *self, gint64 id, GError **error)
 {
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
-		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points WHERE id = ?1",
-		error);
+		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points WHERE id = ?1", error);
 	int rc;
 
 	if (stmt == NULL)

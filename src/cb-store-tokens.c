@@ -90,9 +90,9 @@ cb_store_token_list(CbStore *self, gboolean include_revoked, GError **error)
 }
 
 static gboolean
-cb_store_token_insert_rows(CbStore *self, CbRole role, gint64 bridge_point_id,
-			   gint64 ticket_id, const char *label, gint64 expires_at,
-			   const char *secret_hash, gint64 *token_id, GError **error)
+cb_store_token_insert_rows(CbStore *self, CbRole role, gint64 bridge_point_id, gint64 ticket_id,
+			   const char *label, gint64 expires_at, const char *secret_hash,
+			   gint64 *token_id, GError **error)
 {
 	g_autoptr(CbStoreStmt) account = cb_store_prepare(
 		self,
@@ -145,14 +145,13 @@ cb_store_token_insert(CbStore *self, const CbActor *actor, CbRole role, gint64 b
 		if (bp == NULL)
 			return NULL;
 	}
-	if (!cb_store_token_insert_rows(self, role, bridge_point_id, ticket_id, label,
-					expires_at, secret_hash, &id, error))
+	if (!cb_store_token_insert_rows(self, role, bridge_point_id, ticket_id, label, expires_at,
+					secret_hash, &id, error))
 		return NULL;
 	target = g_strdup_printf("token:%" G_GINT64_FORMAT, id);
-	detail = bridge_point_id != 0
-			 ? g_strdup_printf("role=%s bridge_point=%" G_GINT64_FORMAT,
-					   cb_role_to_string(role), bridge_point_id)
-			 : g_strdup_printf("role=%s", cb_role_to_string(role));
+	detail = bridge_point_id != 0 ? g_strdup_printf("role=%s bridge_point=%" G_GINT64_FORMAT,
+							cb_role_to_string(role), bridge_point_id)
+				      : g_strdup_printf("role=%s", cb_role_to_string(role));
 	if (!cb_store_audit_insert(self, actor, "token.create", target, detail, error) ||
 	    !cb_store_txn_commit(txn, error))
 		return NULL;

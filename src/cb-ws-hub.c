@@ -39,7 +39,8 @@ cb_ws_client_free(gpointer data)
 	}
 	g_signal_handlers_disconnect_by_data(client->conn, client);
 	if (soup_websocket_connection_get_state(client->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-		soup_websocket_connection_close(client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+		soup_websocket_connection_close(client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+						NULL);
 	g_object_unref(client->conn);
 	g_free(client->address);
 	g_free(client);
@@ -80,8 +81,8 @@ cb_ws_hub_class_init(CbWsHubClass *klass)
 static void
 cb_ws_hub_init(CbWsHub *self)
 {
-	self->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, cb_ws_client_free,
-					      NULL);
+	self->clients =
+		g_hash_table_new_full(g_direct_hash, g_direct_equal, cb_ws_client_free, NULL);
 }
 
 CbWsHub *
@@ -227,7 +228,8 @@ cb_ws_client_handle(CbWsClient *client, JsonObject *message)
 				CB_ERROR, CB_ERROR_UNAUTHENTICATED,
 				"the first message must be {\"type\":\"auth\",\"token\":...}");
 			cb_ws_client_send_error(client, first);
-			cb_ws_client_close(client, CB_WS_CLOSE_UNAUTHENTICATED, "not authenticated");
+			cb_ws_client_close(client, CB_WS_CLOSE_UNAUTHENTICATED,
+					   "not authenticated");
 			return;
 		}
 		cb_ws_client_authenticate(client, token);
@@ -254,8 +256,7 @@ cb_ws_client_handle(CbWsClient *client, JsonObject *message)
 }
 
 static void
-cb_ws_client_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *bytes,
-			gpointer user_data)
+cb_ws_client_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer user_data)
 {
 	CbWsClient *client = user_data;
 	gsize len = 0;
@@ -272,7 +273,8 @@ cb_ws_client_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *bytes,
 	if (message == NULL) {
 		cb_ws_client_send_error(client, error);
 		if (!client->authenticated)
-			cb_ws_client_close(client, CB_WS_CLOSE_UNAUTHENTICATED, "not authenticated");
+			cb_ws_client_close(client, CB_WS_CLOSE_UNAUTHENTICATED,
+					   "not authenticated");
 		return;
 	}
 	cb_ws_client_handle(client, message);
@@ -316,8 +318,7 @@ cb_ws_hub_connected_cb(SoupServer *soup, SoupServerMessage *msg, const char *pat
 	g_signal_connect(conn, "message", G_CALLBACK(cb_ws_client_message_cb), client);
 	g_signal_connect(conn, "closed", G_CALLBACK(cb_ws_client_closed_cb), client);
 	if (g_hash_table_size(self->clients) > self->config->max_websockets) {
-		cb_ws_client_close(client, CB_WS_CLOSE_TRY_AGAIN_LATER,
-				   "too many connections");
+		cb_ws_client_close(client, CB_WS_CLOSE_TRY_AGAIN_LATER, "too many connections");
 		return;
 	}
 	if (bearer != NULL) {

@@ -27,8 +27,8 @@ cb_test_daemon_db(CbTestDaemon *d)
 }
 
 char *
-cb_test_daemon_issue_token(CbTestDaemon *d, CbRole role, gint64 bridge_point_id,
-			   gint64 ticket_id, gint64 expires_at)
+cb_test_daemon_issue_token(CbTestDaemon *d, CbRole role, gint64 bridge_point_id, gint64 ticket_id,
+			   gint64 expires_at)
 {
 	g_autofree char *db = cb_test_daemon_db(d);
 	g_autoptr(GError) error = NULL;
@@ -140,9 +140,8 @@ cb_test_daemon_start(CbTestDaemon *d, GError **error)
 		g_auto(GStrv) kv = g_strsplit(g_ptr_array_index(d->extra_args, i), "=", 2);
 		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
 	}
-	d->process = g_subprocess_launcher_spawn(launcher, error,
-						 cb_test_program("CB_DAEMON_PATH"), "--config",
-						 d->config, "--state-dir", d->state_dir,
+	d->process = g_subprocess_launcher_spawn(launcher, error, cb_test_program("CB_DAEMON_PATH"),
+						 "--config", d->config, "--state-dir", d->state_dir,
 						 "--listen", "127.0.0.1:0", NULL);
 	if (d->process == NULL)
 		return FALSE;
@@ -198,8 +197,9 @@ cb_test_daemon_signal_and_wait(CbTestDaemon *d, int signum, guint timeout_ms)
 		return -1;
 	}
 	g_main_context_pop_thread_default(context);
-	status = g_subprocess_get_if_exited(d->process) ? g_subprocess_get_exit_status(d->process)
-							: 128 + g_subprocess_get_term_sig(d->process);
+	status = g_subprocess_get_if_exited(d->process)
+			 ? g_subprocess_get_exit_status(d->process)
+			 : 128 + g_subprocess_get_term_sig(d->process);
 	g_clear_object(&d->process);
 	return status;
 }
@@ -257,8 +257,8 @@ cb_test_http(CbTestDaemon *d, const char *method, const char *path, const char *
 	g_assert_nonnull(msg);
 	if (token != NULL) {
 		g_autofree char *value = g_strconcat("Bearer ", token, NULL);
-		soup_message_headers_replace(soup_message_get_request_headers(msg),
-					     "Authorization", value);
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     value);
 	}
 	if (body != NULL) {
 		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));

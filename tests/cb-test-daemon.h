@@ -9,13 +9,13 @@
 G_BEGIN_DECLS
 
 typedef struct {
-	char *dir;	  /* temporary folder holding everything below */
-	char *state_dir;  /* the daemon's --state-dir */
-	char *config;	  /* the daemon's --config (written by set_config) */
+	char *dir;       /* temporary folder holding everything below */
+	char *state_dir; /* the daemon's --state-dir */
+	char *config;    /* the daemon's --config (written by set_config) */
 	char *notify_path;
 	GSocket *notify;
 	GSubprocess *process;
-	char *url;	   /* "http://127.0.0.1:PORT" once READY */
+	char *url;         /* "http://127.0.0.1:PORT" once READY */
 	char *admin_token; /* a live admin token, made before start */
 	GPtrArray *notifications;
 	GPtrArray *extra_args;

@@ -79,7 +79,7 @@ test_notify_on_cancel_and_dispose(void)
 	id = cb_clock_schedule(clock, SECOND, count_cb, &fired, (GDestroyNotify)count_cb);
 	g_assert_cmpuint(id, !=, 0);
 	cb_clock_cancel(clock, id);
-	cb_clock_cancel(clock, id); /* twice: ignored */
+	cb_clock_cancel(clock, id);    /* twice: ignored */
 	g_assert_cmpint(fired, ==, 1); /* the notify ran once, on the same counter */
 	cb_clock_schedule(clock, SECOND, count_cb, &fired, (GDestroyNotify)count_cb);
 	cb_clock_schedule(clock, 2 * SECOND, count_cb, &freed, NULL);

@@ -259,7 +259,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn)                                                                              \
-	g_test_add("/civic-bridge/config/" path, ConfigFixture, NULL, fixture_setup, fn,          \
+	g_test_add("/civic-bridge/config/" path, ConfigFixture, NULL, fixture_setup, fn,           \
 		   fixture_teardown)
 	ADD("defaults-without-file", test_defaults_without_file);
 	ADD("missing-required-file", test_missing_required_file);

@@ -54,16 +54,16 @@ test_parse_errors(void)
 
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonObject) object = cb_json_parse_object(bad[i], strlen(bad[i]), 32,
-								    &error);
+		g_autoptr(JsonObject) object =
+			cb_json_parse_object(bad[i], strlen(bad[i]), 32, &error);
 		g_assert_null(object);
 		g_assert_error(error, CB_ERROR, CB_ERROR_INVALID);
 	}
 	{
 		const char invalid_utf8[] = "{\"a\":\"\xff\xfe\"}";
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonObject) object = cb_json_parse_object(
-			invalid_utf8, sizeof(invalid_utf8) - 1, 32, &error);
+		g_autoptr(JsonObject) object =
+			cb_json_parse_object(invalid_utf8, sizeof(invalid_utf8) - 1, 32, &error);
 		g_assert_null(object);
 		g_assert_nonnull(strstr(error->message, "UTF-8"));
 	}

@@ -38,8 +38,8 @@ parse_roles(const char *list)
 static GPtrArray *
 read_doc_operations(void)
 {
-	g_autofree char *path = g_build_filename(g_getenv("CB_SOURCE_ROOT"), "docs",
-						 "openapi.yaml", NULL);
+	g_autofree char *path =
+		g_build_filename(g_getenv("CB_SOURCE_ROOT"), "docs", "openapi.yaml", NULL);
 	g_autofree char *text = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) lines = NULL;

@@ -121,8 +121,7 @@ test_migrate_from_each_version(StoreFixture *f, gconstpointer data)
 				 "(1, 'abc', 1)");
 		store = cb_store_open(f->path, f->clock, &error);
 		g_assert_no_error(error);
-		g_assert_cmpuint(cb_store_get_schema_version(store), ==,
-				 cb_store_latest_version());
+		g_assert_cmpuint(cb_store_get_schema_version(store), ==, cb_store_latest_version());
 		list = cb_store_bridge_point_list(store, &error);
 		g_assert_no_error(error);
 		g_assert_cmpuint(list->len, ==, from >= 1 ? 1 : 0);
@@ -292,8 +291,8 @@ test_tokens_lifecycle(StoreFixture *f, gconstpointer data)
 
 	bp = cb_store_bridge_point_insert(store, &f->actor, "tay-ho", "Tây Hồ", NULL, &error);
 	g_assert_no_error(error);
-	op = cb_store_token_insert(store, &f->actor, CB_ROLE_OPERATOR, bp->id, 0, "Tây Hồ desk",
-				   0, "hash-op", &error);
+	op = cb_store_token_insert(store, &f->actor, CB_ROLE_OPERATOR, bp->id, 0, "Tây Hồ desk", 0,
+				   "hash-op", &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(op->bridge_point_id, ==, bp->id);
 	found = cb_store_token_find_by_hash(store, "hash-op", &error);
@@ -313,7 +312,8 @@ test_tokens_lifecycle(StoreFixture *f, gconstpointer data)
 	g_assert_error(error, CB_ERROR, CB_ERROR_CONFLICT);
 	g_clear_error(&error);
 
-	staff = cb_store_token_insert(store, &f->actor, CB_ROLE_STAFF, 0, 0, "hall", now + 3600 * G_TIME_SPAN_SECOND, "hash-staff", &error);
+	staff = cb_store_token_insert(store, &f->actor, CB_ROLE_STAFF, 0, 0, "hall",
+				      now + 3600 * G_TIME_SPAN_SECOND, "hash-staff", &error);
 	g_assert_no_error(error);
 	g_assert_true(cb_store_token_count_live(store, CB_ROLE_STAFF, &count, &error));
 	g_assert_cmpuint(count, ==, 1);
@@ -349,13 +349,13 @@ test_revoke_role(StoreFixture *f, gconstpointer data)
 
 	for (int i = 0; i < 3; i++) {
 		g_autofree char *hash = g_strdup_printf("admin-%d", i);
-		g_autoptr(CbTokenRecord) t = cb_store_token_insert(
-			store, &f->actor, CB_ROLE_ADMIN, 0, 0, NULL, 0, hash, &error);
+		g_autoptr(CbTokenRecord) t = cb_store_token_insert(store, &f->actor, CB_ROLE_ADMIN,
+								   0, 0, NULL, 0, hash, &error);
 		g_assert_no_error(error);
 	}
 	{
-		g_autoptr(CbTokenRecord) t = cb_store_token_insert(
-			store, &f->actor, CB_ROLE_STAFF, 0, 0, NULL, 0, "staff", &error);
+		g_autoptr(CbTokenRecord) t = cb_store_token_insert(store, &f->actor, CB_ROLE_STAFF,
+								   0, 0, NULL, 0, "staff", &error);
 		g_assert_no_error(error);
 	}
 	g_assert_true(cb_store_token_revoke_role(store, &f->actor, CB_ROLE_ADMIN, &error));
@@ -381,8 +381,8 @@ test_audit_paging(StoreFixture *f, gconstpointer data)
 	}
 	first = cb_store_audit_list(store, 0, 3, &error);
 	g_assert_cmpuint(first->len, ==, 3);
-	second = cb_store_audit_list(
-		store, ((CbAuditEntry *)g_ptr_array_index(first, 2))->id, 3, &error);
+	second = cb_store_audit_list(store, ((CbAuditEntry *)g_ptr_array_index(first, 2))->id, 3,
+				     &error);
 	g_assert_cmpuint(second->len, ==, 2);
 	g_assert_cmpstr(((CbAuditEntry *)g_ptr_array_index(second, 1))->detail, ==, "p0");
 }
@@ -485,7 +485,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn)                                                                              \
-	g_test_add("/civic-bridge/store/" path, StoreFixture, NULL, fixture_setup, fn,            \
+	g_test_add("/civic-bridge/store/" path, StoreFixture, NULL, fixture_setup, fn,             \
 		   fixture_teardown)
 	ADD("fresh-store-is-private-and-current", test_fresh_store_is_private_and_current);
 	ADD("wal-files-are-private", test_wal_files_are_private);

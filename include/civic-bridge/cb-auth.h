@@ -14,8 +14,7 @@ G_BEGIN_DECLS
  * compared in constant time. Errors are %CB_ERROR_UNAUTHENTICATED with a
  * message fit for the client (and free of the token), or %CB_ERROR_STORE.
  */
-CbTokenRecord *cb_auth_resolve(CbStore *store, CbClock *clock, const char *token,
-			       GError **error);
+CbTokenRecord *cb_auth_resolve(CbStore *store, CbClock *clock, const char *token, GError **error);
 
 /* the text after "Bearer " in an Authorization header, or NULL */
 const char *cb_auth_bearer_from_header(const char *authorization);

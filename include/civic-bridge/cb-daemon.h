@@ -9,10 +9,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(CbDaemon, cb_daemon, CB, DAEMON, GObject)
 
 typedef struct {
-	const char *config_path;   /* the main configuration file */
-	gboolean config_required;  /* named on the command line: must exist */
-	const char *state_dir;	   /* --state-dir, or NULL */
-	const char *listen;	   /* --listen, or NULL */
+	const char *config_path;  /* the main configuration file */
+	gboolean config_required; /* named on the command line: must exist */
+	const char *state_dir;    /* --state-dir, or NULL */
+	const char *listen;       /* --listen, or NULL */
 } CbDaemonOptions;
 
 CbDaemon *cb_daemon_new(const CbDaemonOptions *options);

@@ -24,7 +24,7 @@ typedef void (*CbHttpHandler)(CbHttpRequest *request);
 typedef struct {
 	const char *method;
 	const char *path; /* "/api/v1/bridge-points/{id}" */
-	guint roles;	  /* CB_ROLES_NONE: public */
+	guint roles;      /* CB_ROLES_NONE: public */
 	gboolean json_body;
 	CbHttpHandler handler;
 } CbHttpRoute;

@@ -13,7 +13,7 @@ typedef enum {
 } CbRole;
 
 #define CB_ROLE_MASK(role) (1u << (role))
-#define CB_ROLES_NONE	   0u
+#define CB_ROLES_NONE      0u
 #define CB_ROLES_ALL                                                                               \
 	(CB_ROLE_MASK(CB_ROLE_ADMIN) | CB_ROLE_MASK(CB_ROLE_STAFF) |                               \
 	 CB_ROLE_MASK(CB_ROLE_OPERATOR) | CB_ROLE_MASK(CB_ROLE_CITIZEN))

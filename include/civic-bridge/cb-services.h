@@ -20,9 +20,9 @@ typedef struct _CbReceptionBook CbReceptionBook;
 typedef struct {
 	CbStore *store;
 	CbClock *clock;
-	CbSchedule *schedule;	/* sessions and series (cb-schedule.h) */
-	CbQueue *queue;		/* tickets (cb-queue.h) */
-	CbReceptionBook *book;	/* reception book and reports (cb-reception-book.h) */
+	CbSchedule *schedule;  /* sessions and series (cb-schedule.h) */
+	CbQueue *queue;        /* tickets (cb-queue.h) */
+	CbReceptionBook *book; /* reception book and reports (cb-reception-book.h) */
 } CbServices;
 
 G_END_DECLS

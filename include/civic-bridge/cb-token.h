@@ -6,9 +6,9 @@
 G_BEGIN_DECLS
 
 /* "cbt_" and 43 base64url characters: 256 random bits */
-#define CB_TOKEN_PREFIX	     "cbt_"
+#define CB_TOKEN_PREFIX       "cbt_"
 #define CB_TOKEN_RANDOM_BYTES 32
-#define CB_TOKEN_LENGTH	     (4 + 43)
+#define CB_TOKEN_LENGTH       (4 + 43)
 
 /* a new secret from the kernel's random source; NULL and @error if it fails */
 char *cb_token_generate(GError **error);

@@ -26,8 +26,8 @@ typedef struct {
 	CbRole role;
 	gint64 token_id;
 	gint64 bridge_point_id; /* operators */
-	gint64 ticket_id;	/* citizens */
-	gint64 session_id;	/* the session it subscribed to; 0: none */
+	gint64 ticket_id;       /* citizens */
+	gint64 session_id;      /* the session it subscribed to; 0: none */
 } CbWsPeer;
 
 /* the message for @peer, or NULL to send it nothing */

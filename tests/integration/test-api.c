@@ -75,9 +75,9 @@ test_every_route_needs_a_token(ApiFixture *f, gconstpointer data)
 		g_assert_cmpuint(cb_test_http(f->d, routes[i].method, path, NULL, body, &none), ==,
 				 401);
 		g_assert_cmpstr(error_code(none), ==, "unauthenticated");
-		g_assert_cmpuint(cb_test_http(f->d, routes[i].method, path, "cbt_not-a-token",
-					      body, &junk),
-				 ==, 401);
+		g_assert_cmpuint(
+			cb_test_http(f->d, routes[i].method, path, "cbt_not-a-token", body, &junk),
+			==, 401);
 		g_assert_cmpstr(error_code(junk), ==, "unauthenticated");
 		checked++;
 	}
@@ -96,8 +96,8 @@ token_for(ApiFixture *f, CbRole role, gint64 bridge_point_id)
 static gint64
 create_bridge_point(ApiFixture *f, const char *code)
 {
-	g_autofree char *body = g_strdup_printf("{\"code\":\"%s\",\"name\":\"Điểm cầu %s\"}",
-						code, code);
+	g_autofree char *body =
+		g_strdup_printf("{\"code\":\"%s\",\"name\":\"Điểm cầu %s\"}", code, code);
 	g_autoptr(JsonNode) answer = NULL;
 
 	g_assert_cmpuint(cb_test_http(f->d, "POST", "/api/v1/bridge-points", f->d->admin_token,
@@ -156,13 +156,13 @@ test_unknown_route_and_method(ApiFixture *f, gconstpointer data)
 	g_autoptr(JsonNode) missing = NULL;
 	g_autoptr(JsonNode) wrong = NULL;
 
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/nothing", f->d->admin_token, NULL,
-				      &missing),
-			 ==, 404);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "GET", "/api/v1/nothing", f->d->admin_token, NULL, &missing), ==,
+		404);
 	g_assert_cmpstr(error_code(missing), ==, "not_found");
-	g_assert_cmpuint(cb_test_http(f->d, "PUT", "/api/v1/bridge-points", f->d->admin_token,
-				      "{}", &wrong),
-			 ==, 405);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "PUT", "/api/v1/bridge-points", f->d->admin_token, "{}", &wrong),
+		==, 405);
 	g_assert_cmpstr(error_code(wrong), ==, "method_not_allowed");
 }
 
@@ -179,13 +179,13 @@ test_bridge_point_lifecycle(ApiFixture *f, gconstpointer data)
 	JsonArray *items;
 
 	path = g_strdup_printf("/api/v1/bridge-points/%" G_GINT64_FORMAT, id);
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", staff, NULL, &list),
-			 ==, 200);
+	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", staff, NULL, &list), ==,
+			 200);
 	items = json_object_get_array_member(obj(list), "items");
 	g_assert_cmpuint(json_array_get_length(items), ==, 1);
-	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(items, 0),
-						      "name"),
-			==, "Điểm cầu dong-anh");
+	g_assert_cmpstr(
+		json_object_get_string_member(json_array_get_object_element(items, 0), "name"), ==,
+		"Điểm cầu dong-anh");
 	g_assert_cmpuint(cb_test_http(f->d, "PATCH", path, f->d->admin_token,
 				      "{\"name\":\"Xã Đông Anh\",\"district\":\"Đông Anh\"}",
 				      &patched),
@@ -212,8 +212,7 @@ static void
 test_bad_bridge_point_requests(ApiFixture *f, gconstpointer data)
 {
 	const BadRequest cases[] = {
-		{"POST", "/api/v1/bridge-points", "{\"name\":\"No code\"}", 400,
-		 "invalid_request"},
+		{"POST", "/api/v1/bridge-points", "{\"name\":\"No code\"}", 400, "invalid_request"},
 		{"POST", "/api/v1/bridge-points", "{\"code\":\"Ba Dinh\",\"name\":\"x\"}", 400,
 		 "invalid_request"},
 		{"POST", "/api/v1/bridge-points", "{\"code\":\"x\",\"name\":\"   \"}", 400,
@@ -240,22 +239,22 @@ test_bad_bridge_point_requests(ApiFixture *f, gconstpointer data)
 	g_autofree char *after_text = NULL;
 
 	create_bridge_point(f, "taken");
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", f->d->admin_token,
-				      NULL, &before),
+	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", f->d->admin_token, NULL,
+				      &before),
 			 ==, 200);
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(JsonNode) answer = NULL;
-		guint status = cb_test_http(f->d, cases[i].method, cases[i].path,
-					    f->d->admin_token, cases[i].body, &answer);
+		guint status = cb_test_http(f->d, cases[i].method, cases[i].path, f->d->admin_token,
+					    cases[i].body, &answer);
 		if (status != cases[i].status)
 			g_error("%s %s %s: %u, wanted %u", cases[i].method, cases[i].path,
 				cases[i].body, status, cases[i].status);
 		g_assert_cmpstr(error_code(answer), ==, cases[i].code);
 	}
 	/* nothing stored changed */
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", f->d->admin_token,
-				      NULL, &after),
-			 ==, 200);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "GET", "/api/v1/bridge-points", f->d->admin_token, NULL, &after),
+		==, 200);
 	before_text = json_to_string(before, FALSE);
 	after_text = json_to_string(after, FALSE);
 	g_assert_cmpstr(before_text, ==, after_text);
@@ -282,10 +281,10 @@ static void
 test_tokens(ApiFixture *f, gconstpointer data)
 {
 	gint64 bp = create_bridge_point(f, "thanh-tri");
-	g_autofree char *op_body = g_strdup_printf(
-		"{\"role\":\"operator\",\"bridge_point_id\":%" G_GINT64_FORMAT
-		",\"label\":\"Thanh Trì desk\",\"expires_in_seconds\":86400}",
-		bp);
+	g_autofree char *op_body =
+		g_strdup_printf("{\"role\":\"operator\",\"bridge_point_id\":%" G_GINT64_FORMAT
+				",\"label\":\"Thanh Trì desk\",\"expires_in_seconds\":86400}",
+				bp);
 	g_autoptr(JsonNode) created = NULL;
 	g_autoptr(JsonNode) me = NULL;
 	g_autoptr(JsonNode) list = NULL;
@@ -294,9 +293,9 @@ test_tokens(ApiFixture *f, gconstpointer data)
 	g_autofree char *revoke_path = NULL;
 	const char *secret;
 
-	g_assert_cmpuint(cb_test_http(f->d, "POST", "/api/v1/tokens", f->d->admin_token, op_body,
-				      &created),
-			 ==, 201);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "POST", "/api/v1/tokens", f->d->admin_token, op_body, &created),
+		==, 201);
 	secret = json_object_get_string_member(obj(created), "token");
 	g_assert_true(g_str_has_prefix(secret, "cbt_"));
 	g_assert_cmpstr(json_object_get_string_member(obj(created), "role"), ==, "operator");
@@ -307,16 +306,16 @@ test_tokens(ApiFixture *f, gconstpointer data)
 	g_assert_cmpstr(json_object_get_string_member(obj(me), "label"), ==, "Thanh Trì desk");
 	g_assert_false(json_object_has_member(obj(me), "token"));
 	/* an operator sees bridge points but may not make tokens */
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", secret, NULL, NULL),
-			 ==, 200);
-	g_assert_cmpuint(cb_test_http(f->d, "POST", "/api/v1/tokens", secret,
-				      "{\"role\":\"admin\"}", NULL),
-			 ==, 403);
+	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/bridge-points", secret, NULL, NULL), ==,
+			 200);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "POST", "/api/v1/tokens", secret, "{\"role\":\"admin\"}", NULL),
+		==, 403);
 
 	/* the secret is never listed, nor its hash */
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/tokens", f->d->admin_token, NULL,
-				      &list),
-			 ==, 200);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "GET", "/api/v1/tokens", f->d->admin_token, NULL, &list), ==,
+		200);
 	list_text = json_to_string(list, FALSE);
 	g_assert_null(strstr(list_text, secret));
 	g_assert_null(strstr(list_text, "\"token\""));
@@ -326,9 +325,9 @@ test_tokens(ApiFixture *f, gconstpointer data)
 	{
 		g_autofree char *bp_path =
 			g_strdup_printf("/api/v1/bridge-points/%" G_GINT64_FORMAT, bp);
-		g_assert_cmpuint(cb_test_http(f->d, "DELETE", bp_path, f->d->admin_token, NULL,
-					      NULL),
-				 ==, 409);
+		g_assert_cmpuint(
+			cb_test_http(f->d, "DELETE", bp_path, f->d->admin_token, NULL, NULL), ==,
+			409);
 	}
 
 	revoke_path = g_strdup_printf("/api/v1/tokens/%" G_GINT64_FORMAT,
@@ -344,8 +343,8 @@ test_tokens(ApiFixture *f, gconstpointer data)
 static void
 test_expired_token(ApiFixture *f, gconstpointer data)
 {
-	g_autofree char *old = cb_test_daemon_issue_token(
-		f->d, CB_ROLE_STAFF, 0, 0, g_get_real_time() - G_TIME_SPAN_SECOND);
+	g_autofree char *old = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0,
+							  g_get_real_time() - G_TIME_SPAN_SECOND);
 	g_autoptr(JsonNode) answer = NULL;
 
 	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/me", old, NULL, &answer), ==, 401);
@@ -377,8 +376,8 @@ test_bad_token_requests(ApiFixture *f, gconstpointer data)
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(JsonNode) answer = NULL;
-		guint status = cb_test_http(f->d, cases[i].method, cases[i].path,
-					    f->d->admin_token, cases[i].body, &answer);
+		guint status = cb_test_http(f->d, cases[i].method, cases[i].path, f->d->admin_token,
+					    cases[i].body, &answer);
 		if (status != cases[i].status)
 			g_error("%s %s %s: %u, wanted %u", cases[i].method, cases[i].path,
 				cases[i].body, status, cases[i].status);
@@ -405,27 +404,27 @@ test_writes_are_audited(ApiFixture *f, gconstpointer data)
 	g_assert_cmpuint(cb_test_http(f->d, "POST", "/api/v1/tokens", f->d->admin_token,
 				      "{\"role\":\"staff\",\"label\":\"hall\"}", &created),
 			 ==, 201);
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/audit", f->d->admin_token, NULL,
-				      &audit),
-			 ==, 200);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "GET", "/api/v1/audit", f->d->admin_token, NULL, &audit), ==,
+		200);
 	items = json_object_get_array_member(obj(audit), "items");
 	newest = json_array_get_object_element(items, 0);
 	g_assert_cmpstr(json_object_get_string_member(newest, "action"), ==, "token.create");
 	g_assert_cmpstr(json_object_get_string_member(newest, "actor_role"), ==, "admin");
 	g_assert_cmpstr(json_object_get_string_member(newest, "via"), ==, "api");
-	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(items, 1),
-						      "action"),
-			==, "bridge_point.update");
-	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(items, 2),
-						      "action"),
-			==, "bridge_point.create");
+	g_assert_cmpstr(
+		json_object_get_string_member(json_array_get_object_element(items, 1), "action"),
+		==, "bridge_point.update");
+	g_assert_cmpstr(
+		json_object_get_string_member(json_array_get_object_element(items, 2), "action"),
+		==, "bridge_point.create");
 	/* no secret reaches the audit log */
 	text = json_to_string(audit, FALSE);
 	g_assert_null(strstr(text, json_object_get_string_member(obj(created), "token")));
 	g_assert_null(strstr(text, f->d->admin_token));
-	g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/audit?limit=1", f->d->admin_token,
-				      NULL, &page),
-			 ==, 200);
+	g_assert_cmpuint(
+		cb_test_http(f->d, "GET", "/api/v1/audit?limit=1", f->d->admin_token, NULL, &page),
+		==, 200);
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj(page), "items")),
 			 ==, 1);
 }

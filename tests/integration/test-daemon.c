@@ -92,13 +92,14 @@ test_sighup_reloads_limits(void)
 	const char *deep = "{\"code\":\"x\",\"name\":\"y\",\"district\":[[[[[1]]]]]}";
 
 	start_or_fail(d);
-	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, deep,
-				      &before),
-			 ==, 400);
-	g_assert_cmpstr(json_object_get_string_member(
-				json_object_get_object_member(json_node_get_object(before), "error"),
-				"message"),
-			==, "field 'district' must be a string");
+	g_assert_cmpuint(
+		cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, deep, &before), ==,
+		400);
+	g_assert_cmpstr(
+		json_object_get_string_member(
+			json_object_get_object_member(json_node_get_object(before), "error"),
+			"message"),
+		==, "field 'district' must be a string");
 	cb_test_daemon_set_config(d, "[limits]\nmax-json-depth=4\n[server]\nlisten=127.0.0.1:1\n");
 	g_subprocess_send_signal(d->process, SIGHUP);
 	reloading = cb_test_daemon_wait_notify(d, "RELOADING=1", 5000);
@@ -107,14 +108,14 @@ test_sighup_reloads_limits(void)
 	g_assert_nonnull(ready);
 	g_assert_nonnull(strstr(ready, "READY=1"));
 	/* the new depth limit applies; the listen change waits for a restart */
-	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, deep,
-				      &after),
-			 ==, 400);
-	g_assert_nonnull(strstr(json_object_get_string_member(
-					json_object_get_object_member(json_node_get_object(after),
-								      "error"),
-					"message"),
-				"deeper than 4"));
+	g_assert_cmpuint(
+		cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, deep, &after), ==,
+		400);
+	g_assert_nonnull(
+		strstr(json_object_get_string_member(
+			       json_object_get_object_member(json_node_get_object(after), "error"),
+			       "message"),
+		       "deeper than 4"));
 }
 
 static void
@@ -129,9 +130,9 @@ test_sighup_with_broken_config_keeps_running(void)
 	failed = cb_test_daemon_wait_notify(d, "Reload failed", 5000);
 	g_assert_nonnull(failed);
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
-	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/bridge-points", d->admin_token, NULL,
-				      NULL),
-			 ==, 200);
+	g_assert_cmpuint(
+		cb_test_http(d, "GET", "/api/v1/bridge-points", d->admin_token, NULL, NULL), ==,
+		200);
 }
 
 /* every write the API acknowledged is there after kill -9 and a restart */
@@ -146,18 +147,18 @@ test_kill9_keeps_acknowledged_writes(void)
 	for (int i = 0; i < 25; i++) {
 		g_autofree char *body =
 			g_strdup_printf("{\"code\":\"point-%d\",\"name\":\"Điểm %d\"}", i, i);
-		if (cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, body,
-				 NULL) == 201)
+		if (cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, body, NULL) ==
+		    201)
 			acknowledged++;
 	}
 	g_assert_cmpuint(acknowledged, ==, 25);
 	g_assert_cmpint(cb_test_daemon_signal_and_wait(d, SIGKILL, 5000), ==, 128 + SIGKILL);
 	start_or_fail(d);
-	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/bridge-points", d->admin_token, NULL,
-				      &list),
-			 ==, 200);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
-				 json_node_get_object(list), "items")),
+	g_assert_cmpuint(
+		cb_test_http(d, "GET", "/api/v1/bridge-points", d->admin_token, NULL, &list), ==,
+		200);
+	g_assert_cmpuint(json_array_get_length(
+				 json_object_get_array_member(json_node_get_object(list), "items")),
 			 ==, 25);
 }
 
@@ -179,8 +180,7 @@ test_second_instance_refused(void)
 	g_assert_nonnull(strstr(err, d->state_dir));
 	/* the first one is unharmed */
 	g_assert_cmpuint(cb_test_http(d, "GET", "/readyz", NULL, NULL, NULL), ==, 200);
-	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==,
-			 200);
+	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==, 200);
 }
 
 static void
@@ -194,23 +194,21 @@ test_check_config(void)
 	int status;
 
 	cb_test_daemon_set_config(d, "[limits]\n\nidle-timeout-seconds=0\n");
-	status = run_daemon_sync((const char *const[]){"--config", d->config, "--check-config",
-						       NULL},
-				 &out, &err);
+	status = run_daemon_sync(
+		(const char *const[]){"--config", d->config, "--check-config", NULL}, &out, &err);
 	g_assert_cmpint(status, ==, 1);
 	g_assert_nonnull(strstr(err, place));
 
 	cb_test_daemon_set_config(d, "[server]\ncolour=blue\n");
-	status = run_daemon_sync((const char *const[]){"--config", d->config, "--check-config",
-						       NULL},
-				 &out2, &err2);
+	status = run_daemon_sync(
+		(const char *const[]){"--config", d->config, "--check-config", NULL}, &out2, &err2);
 	g_assert_cmpint(status, ==, 0);
 	g_assert_nonnull(strstr(err2, warn));
 	g_assert_nonnull(strstr(out2, "configuration is valid"));
 
-	status = run_daemon_sync((const char *const[]){"--config", "/nonexistent/cb.conf",
-						       "--check-config", NULL},
-				 &out3, &err3);
+	status = run_daemon_sync(
+		(const char *const[]){"--config", "/nonexistent/cb.conf", "--check-config", NULL},
+		&out3, &err3);
 	g_assert_cmpint(status, ==, 1);
 	g_assert_nonnull(strstr(err3, "/nonexistent/cb.conf: no such file"));
 }
@@ -244,9 +242,9 @@ test_broken_config_refuses_start(void)
 	int status;
 
 	cb_test_daemon_set_config(d, "[server]\nlisten=nowhere\n");
-	status = run_daemon_sync((const char *const[]){"--config", d->config, "--state-dir",
-						       d->state_dir, NULL},
-				 &out, &err);
+	status = run_daemon_sync(
+		(const char *const[]){"--config", d->config, "--state-dir", d->state_dir, NULL},
+		&out, &err);
 	g_assert_cmpint(status, ==, 1);
 	g_assert_nonnull(strstr(err, "[server] listen"));
 }

@@ -98,11 +98,11 @@ test_chunked_body_refused(void)
 {
 	g_autoptr(CbTestDaemon) d = start_with("");
 	g_autoptr(GSocketConnection) connection = connect_raw(d);
-	g_autofree char *request = g_strdup_printf(
-		"POST /api/v1/bridge-points HTTP/1.1\r\nHost: test\r\n"
-		"Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n",
-		d->admin_token);
+	g_autofree char *request =
+		g_strdup_printf("POST /api/v1/bridge-points HTTP/1.1\r\nHost: test\r\n"
+				"Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+				"Transfer-Encoding: chunked\r\n\r\n",
+				d->admin_token);
 	g_autofree char *answer = NULL;
 	gboolean closed = FALSE;
 
@@ -125,9 +125,9 @@ test_deep_nesting_refused_and_daemon_lives(void)
 
 	memset(body, '[', n);
 	body[n] = '\0';
-	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, body,
-				      &answer),
-			 ==, 400);
+	g_assert_cmpuint(
+		cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token, body, &answer), ==,
+		400);
 	error = json_object_get_object_member(json_node_get_object(answer), "error");
 	g_assert_cmpstr(json_object_get_string_member(error, "code"), ==, "invalid_request");
 	g_assert_nonnull(strstr(json_object_get_string_member(error, "message"), "deeper"));
@@ -157,8 +157,8 @@ test_repeated_bad_tokens_get_429(void)
 		const char *retry;
 		guint64 seconds = 0;
 
-		soup_message_headers_replace(soup_message_get_request_headers(msg),
-					     "Authorization", auth);
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     auth);
 		body = soup_session_send_and_read(session, msg, NULL, NULL);
 		g_assert_cmpuint(soup_message_get_status(msg), ==, 429);
 		retry = soup_message_headers_get_one(soup_message_get_response_headers(msg),
@@ -168,8 +168,7 @@ test_repeated_bad_tokens_get_429(void)
 		g_assert_nonnull(strstr(g_bytes_get_data(body, NULL), "rate_limited"));
 	}
 	/* while locked out, even a good token from this address waits */
-	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==,
-			 429);
+	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==, 429);
 	/* public probes are not behind authentication */
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
 }
@@ -234,8 +233,8 @@ test_listen_backlog_takes_a_burst(void)
 			if (fields[i][0] == '\0')
 				continue;
 			if (++n == 3)
-				g_assert_true(g_ascii_string_to_unsigned(fields[i], 10, 0, G_MAXUINT32,
-									 &backlog, NULL));
+				g_assert_true(g_ascii_string_to_unsigned(
+					fields[i], 10, 0, G_MAXUINT32, &backlog, NULL));
 		}
 	}
 	g_assert_cmpuint(backlog, >=, 128);

@@ -19,8 +19,8 @@ ws_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer 
 {
 	WsClient *c = user_data;
 
-	g_queue_push_tail(&c->messages, g_strndup(g_bytes_get_data(bytes, NULL),
-						  g_bytes_get_size(bytes)));
+	g_queue_push_tail(&c->messages,
+			  g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes)));
 }
 
 static void
@@ -66,14 +66,14 @@ ws_connect(CbTestDaemon *d, const char *bearer, const char *extensions)
 	msg = soup_message_new("GET", uri);
 	if (bearer != NULL) {
 		g_autofree char *value = g_strconcat("Bearer ", bearer, NULL);
-		soup_message_headers_replace(soup_message_get_request_headers(msg),
-					     "Authorization", value);
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     value);
 	}
 	if (extensions != NULL)
 		soup_message_headers_replace(soup_message_get_request_headers(msg),
 					     "Sec-WebSocket-Extensions", extensions);
-	soup_session_websocket_connect_async(c->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-					     NULL, ws_connected_cb, c);
+	soup_session_websocket_connect_async(c->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+					     ws_connected_cb, c);
 	WAIT_FOR(c->done);
 	g_assert_true(c->done);
 	return c;
@@ -202,8 +202,7 @@ test_bad_token_closes_and_counts(void)
 		g_assert_cmpuint(soup_websocket_connection_get_close_code(c->conn), ==,
 				 CB_WS_CLOSE_RATE_LIMITED);
 	}
-	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==,
-			 429);
+	g_assert_cmpuint(cb_test_http(d, "GET", "/api/v1/me", d->admin_token, NULL, NULL), ==, 429);
 }
 
 static void
@@ -238,7 +237,10 @@ test_bad_messages(void)
 	g_autoptr(CbTestDaemon) d = start_with("[limits]\nws-max-message-bytes=1024\n");
 	g_autoptr(WsClient) c = ws_connect(d, d->admin_token, NULL);
 	g_autoptr(JsonObject) hello = ws_next(c);
-	const char *bad[] = {"not json", "[1]", "{\"type\":\"dance\"}", "{\"type\":5}",
+	const char *bad[] = {"not json",
+			     "[1]",
+			     "{\"type\":\"dance\"}",
+			     "{\"type\":5}",
 			     "{\"type\":\"subscribe\",\"session_id\":\"x\"}",
 			     "{\"type\":\"subscribe\",\"session_id\":0}"};
 	g_autofree char *deep = g_strnfill(900, '[');
