@@ -23,8 +23,42 @@ static const CbHttpRoute cb_http_route_table[] = {
 	{"DELETE", "/api/v1/tokens/{id}", ADMIN, FALSE, cb_api_tokens_revoke},
 	{"GET", "/api/v1/audit", ADMIN, FALSE, cb_api_audit_list},
 	/* schedule and sessions (cb-api-schedule.c) */
+	{"GET", "/api/v1/series", ADMIN | STAFF, FALSE, cb_api_series_list},
+	{"POST", "/api/v1/series", ADMIN, TRUE, cb_api_series_create},
+	{"GET", "/api/v1/series/{id}", ADMIN | STAFF, FALSE, cb_api_series_get},
+	{"GET", "/api/v1/series/{id}/occurrences", ADMIN | STAFF, FALSE, cb_api_series_occurrences},
+	{"POST", "/api/v1/series/{id}/occurrences/{start}/move", ADMIN | STAFF, TRUE,
+	 cb_api_occurrence_move},
+	{"POST", "/api/v1/series/{id}/occurrences/{start}/cancel", ADMIN | STAFF, TRUE,
+	 cb_api_occurrence_cancel},
+	{"GET", "/api/v1/sessions", ADMIN | STAFF | OPERATOR, FALSE, cb_api_sessions_list},
+	{"POST", "/api/v1/sessions", ADMIN | STAFF, TRUE, cb_api_sessions_create},
+	{"GET", "/api/v1/sessions/{id}", ADMIN | STAFF | OPERATOR, FALSE, cb_api_sessions_get},
+	{"POST", "/api/v1/sessions/{id}/open", ADMIN | STAFF, FALSE, cb_api_sessions_open},
+	{"POST", "/api/v1/sessions/{id}/start", ADMIN | STAFF, FALSE, cb_api_sessions_start},
+	{"POST", "/api/v1/sessions/{id}/end", ADMIN | STAFF, FALSE, cb_api_sessions_end},
+	{"POST", "/api/v1/sessions/{id}/cancel", ADMIN | STAFF, TRUE, cb_api_sessions_cancel},
+	{"GET", "/api/v1/calendar.ics", ADMIN | STAFF, FALSE, cb_api_calendar_ics},
 	/* waiting queue (cb-api-queue.c) */
+	{"POST", "/api/v1/register", CB_ROLES_NONE, TRUE, cb_api_register},
+	{"POST", "/api/v1/tickets", ADMIN | STAFF | OPERATOR, TRUE, cb_api_tickets_create},
+	{"GET", "/api/v1/tickets", ADMIN | STAFF | OPERATOR, FALSE, cb_api_tickets_list},
+	{"GET", "/api/v1/tickets/{id}", CB_ROLES_ALL, FALSE, cb_api_tickets_get},
+	{"GET", "/api/v1/me/ticket", CB_ROLE_MASK(CB_ROLE_CITIZEN), FALSE, cb_api_me_ticket},
+	{"GET", "/api/v1/sessions/{id}/queue", ADMIN | STAFF, FALSE, cb_api_session_queue},
+	{"POST", "/api/v1/tickets/{id}/call", ADMIN | STAFF, FALSE, cb_api_tickets_call},
+	{"POST", "/api/v1/tickets/{id}/admit", ADMIN | STAFF, FALSE, cb_api_tickets_admit},
+	{"POST", "/api/v1/tickets/{id}/finish", ADMIN | STAFF, TRUE, cb_api_tickets_finish},
+	{"POST", "/api/v1/tickets/{id}/defer", ADMIN | STAFF, FALSE, cb_api_tickets_defer},
+	{"POST", "/api/v1/tickets/{id}/refuse", ADMIN | STAFF, TRUE, cb_api_tickets_refuse},
+	{"POST", "/api/v1/tickets/{id}/cancel", ADMIN | STAFF | CB_ROLE_MASK(CB_ROLE_CITIZEN),
+	 FALSE, cb_api_tickets_cancel},
+	{"POST", "/api/v1/tickets/{id}/move", ADMIN | STAFF, TRUE, cb_api_tickets_move},
 	/* reception book and reports (cb-api-reception-book.c) */
+	{"GET", "/api/v1/reception-book.csv", ADMIN | STAFF, FALSE, cb_api_reception_book_export},
+	/* a CSV body, which the route reads itself */
+	{"POST", "/api/v1/reception-book/import", ADMIN, FALSE, cb_api_reception_book_import},
+	{"GET", "/api/v1/reports/summary", ADMIN | STAFF, FALSE, cb_api_reports_summary},
 };
 
 const CbHttpRoute *

@@ -29,9 +29,39 @@ void cb_api_tokens_revoke(CbHttpRequest *request);
 void cb_api_audit_list(CbHttpRequest *request);
 
 /* schedule and sessions (cb-api-schedule.c) */
+void cb_api_series_list(CbHttpRequest *request);
+void cb_api_series_create(CbHttpRequest *request);
+void cb_api_series_get(CbHttpRequest *request);
+void cb_api_series_occurrences(CbHttpRequest *request);
+void cb_api_occurrence_move(CbHttpRequest *request);
+void cb_api_occurrence_cancel(CbHttpRequest *request);
+void cb_api_sessions_list(CbHttpRequest *request);
+void cb_api_sessions_create(CbHttpRequest *request);
+void cb_api_sessions_get(CbHttpRequest *request);
+void cb_api_sessions_open(CbHttpRequest *request);
+void cb_api_sessions_start(CbHttpRequest *request);
+void cb_api_sessions_end(CbHttpRequest *request);
+void cb_api_sessions_cancel(CbHttpRequest *request);
+void cb_api_calendar_ics(CbHttpRequest *request);
 
 /* waiting queue (cb-api-queue.c) */
+void cb_api_register(CbHttpRequest *request);
+void cb_api_tickets_create(CbHttpRequest *request);
+void cb_api_tickets_list(CbHttpRequest *request);
+void cb_api_tickets_get(CbHttpRequest *request);
+void cb_api_me_ticket(CbHttpRequest *request);
+void cb_api_session_queue(CbHttpRequest *request);
+void cb_api_tickets_call(CbHttpRequest *request);
+void cb_api_tickets_admit(CbHttpRequest *request);
+void cb_api_tickets_finish(CbHttpRequest *request);
+void cb_api_tickets_defer(CbHttpRequest *request);
+void cb_api_tickets_refuse(CbHttpRequest *request);
+void cb_api_tickets_cancel(CbHttpRequest *request);
+void cb_api_tickets_move(CbHttpRequest *request);
 
 /* reception book and reports (cb-api-reception-book.c) */
+void cb_api_reception_book_export(CbHttpRequest *request);
+void cb_api_reception_book_import(CbHttpRequest *request);
+void cb_api_reports_summary(CbHttpRequest *request);
 
 G_END_DECLS

@@ -15,6 +15,8 @@ typedef enum {
 	CB_KEY_UINT,
 	CB_KEY_UINT64,
 	CB_KEY_TIMEZONE,
+	CB_KEY_BOOL,  /* true or false */
+	CB_KEY_CODES, /* a comma-separated list of codes: a-z, 0-9 and '-' */
 } CbKeyType;
 
 typedef struct {
@@ -76,6 +78,74 @@ static const CbKeySpec cb_config_spec[] = {
 	  "representatives and counts as a large group in the reports.",
 	  TRUE},
 	 CB_KEY_UINT, CB_OFF(large_group_min), 2, 10000},
+	{{"queue", "max-persons", "200", "Largest head count one ticket may have.", TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_max_persons), 1, 100000},
+	{{"queue", "call-timeout-seconds", "120",
+	  "A called citizen who is not admitted within this long becomes no_show.", TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_call_timeout_seconds), 5, 86400},
+	{{"queue", "refuse-reasons", "not-competent,already-resolved,abusive,incomplete",
+	  "Reason codes staff may give when refusing a ticket, comma-separated.", TRUE},
+	 CB_KEY_CODES, CB_OFF(queue_refuse_reasons), 0, 0},
+	{{"queue", "round-robin", "false",
+	  "true: within each priority class, serve the bridge points (and the hall) in turn "
+	  "so one district cannot fill a session; false: by arrival only.",
+	  TRUE},
+	 CB_KEY_BOOL, CB_OFF(queue_round_robin), 0, 0},
+	{{"queue", "service-time-samples", "20",
+	  "The estimated wait uses the median service time of this many last finished "
+	  "tickets of each category.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_service_time_samples), 1, 1000},
+	{{"queue", "default-service-minutes", "15",
+	  "Service time assumed for a category with no finished ticket yet.", TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_default_service_minutes), 1, 600},
+	{{"queue", "max-open-per-session", "500",
+	  "Most open (waiting, called, admitted) tickets of one session; more get 409. 0: no "
+	  "limit.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_max_open_per_session), 0, 1000000},
+	{{"queue", "max-open-per-bridge-point", "100",
+	  "Most open tickets of one bridge point in one session; more get 409. 0: no limit.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_max_open_per_bridge_point), 0, 1000000},
+	{{"queue", "register-limit", "5",
+	  "Public registrations from one address within the window; more get 429.", TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_register_limit), 1, 100000},
+	{{"queue", "register-window-seconds", "600",
+	  "Window in which public registrations are counted; an address over the limit gets "
+	  "429 for as long.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(queue_register_window_seconds), 1, 86400},
+	{{"schedule", "rrule", "FREQ=MONTHLY;BYDAY=3TU",
+	  "RFC 5545 rule of the default series, made on the first start when the store has no "
+	  "series at all. Empty: no default series.",
+	  FALSE},
+	 CB_KEY_STRING, CB_OFF(schedule_rrule), 0, 0},
+	{{"schedule", "start-time", "08:00", "Local start time (HH:MM) of the default series.",
+	  FALSE},
+	 CB_KEY_STRING, CB_OFF(schedule_start_time), 0, 0},
+	{{"schedule", "duration-minutes", "210", "Length of the default series' sessions.", FALSE},
+	 CB_KEY_UINT, CB_OFF(schedule_duration_minutes), 1, 1440},
+	{{"schedule", "kind", "leadership",
+	  "Kind of the default series' sessions: leadership (recorded) or regular.", FALSE},
+	 CB_KEY_STRING, CB_OFF(schedule_kind), 0, 0},
+	{{"schedule", "title", "Tiếp công dân định kỳ của Chủ tịch UBND Thành phố",
+	  "Title of the default series' sessions.", FALSE},
+	 CB_KEY_STRING, CB_OFF(schedule_title), 0, 0},
+	{{"schedule", "presiding", "Chủ tịch UBND Thành phố",
+	  "Title of the person presiding the default series' sessions.", FALSE},
+	 CB_KEY_STRING, CB_OFF(schedule_presiding), 0, 0},
+	{{"schedule", "open-before-minutes", "30",
+	  "How long before a session starts its waiting room and queue open.", TRUE},
+	 CB_KEY_UINT, CB_OFF(schedule_open_before_minutes), 0, 1440},
+	{{"schedule", "horizon-days", "60",
+	  "Occurrences of a series starting within this many days become sessions.", TRUE},
+	 CB_KEY_UINT, CB_OFF(schedule_horizon_days), 1, 366},
+	{{"schedule", "end-grace-minutes", "60",
+	  "A live session that staff have not ended this long after its end time ends by "
+	  "itself; an open one never started is then cancelled.",
+	  TRUE},
+	 CB_KEY_UINT, CB_OFF(schedule_end_grace_minutes), 0, 1440},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;
@@ -115,6 +185,12 @@ cb_config_free(CbConfig *config)
 	g_free(config->listen);
 	g_free(config->state_dir);
 	g_free(config->timezone);
+	g_free(config->queue_refuse_reasons);
+	g_free(config->schedule_rrule);
+	g_free(config->schedule_start_time);
+	g_free(config->schedule_kind);
+	g_free(config->schedule_title);
+	g_free(config->schedule_presiding);
 	g_free(config);
 }
 
@@ -125,6 +201,12 @@ cb_config_copy(const CbConfig *config)
 	copy->listen = g_strdup(config->listen);
 	copy->state_dir = g_strdup(config->state_dir);
 	copy->timezone = g_strdup(config->timezone);
+	copy->queue_refuse_reasons = g_strdup(config->queue_refuse_reasons);
+	copy->schedule_rrule = g_strdup(config->schedule_rrule);
+	copy->schedule_start_time = g_strdup(config->schedule_start_time);
+	copy->schedule_kind = g_strdup(config->schedule_kind);
+	copy->schedule_title = g_strdup(config->schedule_title);
+	copy->schedule_presiding = g_strdup(config->schedule_presiding);
 	return copy;
 }
 
@@ -172,6 +254,36 @@ cb_config_parse_listen(const char *listen, char **address, guint16 *port, GError
 	return TRUE;
 }
 
+/* a list like "not-competent,abusive": at least one code, none empty */
+static gboolean
+cb_config_check_codes(const char *value, GError **error)
+{
+	g_auto(GStrv) codes = g_strsplit(value, ",", -1);
+
+	if (codes[0] == NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "give at least one code (a-z, 0-9 and '-'), comma-separated");
+		return FALSE;
+	}
+	for (guint i = 0; codes[i] != NULL; i++) {
+		const char *code = codes[i];
+		gsize len = strlen(code);
+		gboolean ok = len > 0 && len <= 64;
+
+		for (const char *p = code; ok && *p != '\0'; p++)
+			ok = g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '-';
+		if (!ok) {
+			g_set_error(
+				error, CB_ERROR, CB_ERROR_CONFIG,
+				"'%s' is not a comma-separated list of codes (a-z, 0-9 and '-', "
+				"no spaces)",
+				value);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* stores one textual value into the field @spec describes, validating it */
 static gboolean
 cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, GError **error)
@@ -210,6 +322,18 @@ cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, 
 		else
 			*(guint64 *)field = n;
 		return TRUE;
+	case CB_KEY_BOOL:
+		if (g_strcmp0(value, "true") != 0 && g_strcmp0(value, "false") != 0) {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "'%s' is not true or false",
+				    value);
+			return FALSE;
+		}
+		*(gboolean *)field = g_str_equal(value, "true");
+		return TRUE;
+	case CB_KEY_CODES:
+		if (!cb_config_check_codes(value, error))
+			return FALSE;
+		break;
 	case CB_KEY_STRING:
 		break;
 	}
@@ -414,6 +538,8 @@ cb_config_restart_needed(const CbConfig *running, const CbConfig *loaded)
 			differ = *(const guint *)a != *(const guint *)b;
 		else if (spec->type == CB_KEY_UINT64)
 			differ = *(const guint64 *)a != *(const guint64 *)b;
+		else if (spec->type == CB_KEY_BOOL)
+			differ = *(const gboolean *)a != *(const gboolean *)b;
 		else
 			differ = g_strcmp0(*(char *const *)a, *(char *const *)b) != 0;
 		if (differ)

@@ -10,6 +10,9 @@
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-http-server.h"
 #include "civic-bridge/cb-notify.h"
+#include "civic-bridge/cb-queue.h"
+#include "civic-bridge/cb-reception-book.h"
+#include "civic-bridge/cb-schedule.h"
 #include "civic-bridge/cb-state-dir.h"
 #include "civic-bridge/cb-store.h"
 
@@ -26,6 +29,9 @@ struct _CbDaemon {
 	CbClock *clock;
 	CbStateDir *state_dir;
 	CbStore *store;
+	CbReceptionBook *book; /* the reception book and its reports */
+	CbSchedule *schedule;
+	CbQueue *queue; /* the citizens' waiting queue */
 	CbHttpServer *http;
 	GMainLoop *loop;
 	GSource *watchdog;
@@ -49,6 +55,9 @@ cb_daemon_dispose(GObject *object)
 		g_clear_pointer(&self->watchdog, g_source_unref);
 	}
 	g_clear_object(&self->http);
+	g_clear_object(&self->queue);
+	g_clear_object(&self->schedule);
+	g_clear_object(&self->book);
 	/* the store closes before the state directory's lock is released */
 	g_clear_object(&self->store);
 	g_clear_pointer(&self->state_dir, cb_state_dir_free);
@@ -173,6 +182,8 @@ cb_daemon_reload(CbDaemon *self)
 		g_warning("%s changed: it takes effect only after a restart",
 			  (const char *)g_ptr_array_index(restart, i));
 	cb_http_server_reconfigure(self->http, loaded);
+	cb_schedule_reconfigure(self->schedule, loaded);
+	cb_queue_reconfigure(self->queue, loaded);
 	/* keep what needs a restart as it runs, so later reloads compare with it */
 	for (guint i = 0; i < restart->len; i++)
 		g_debug("kept running value of %s", (const char *)g_ptr_array_index(restart, i));
@@ -216,6 +227,46 @@ cb_daemon_start_watchdog(CbDaemon *self)
 	g_source_attach(self->watchdog, NULL);
 }
 
+/* the reception book and its reports, for the routes */
+static gboolean
+cb_daemon_start_book(CbDaemon *self, GError **error)
+{
+	CbServices services = *cb_http_server_get_services(self->http);
+
+	self->book = cb_reception_book_new(self->store, self->clock, self->config->timezone, error);
+	if (self->book == NULL)
+		return FALSE;
+	services.book = self->book;
+	cb_http_server_set_services(self->http, &services);
+	return TRUE;
+}
+
+static void
+cb_daemon_session_changed_cb(CbSchedule *schedule, const CbSession *session, guint previous_state,
+			     gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cb_queue_session_changed(CB_QUEUE(user_data), session, &error))
+		g_warning("the queue of session %" G_GINT64_FORMAT " could not follow it: %s",
+			  session->id, error->message);
+}
+
+/* the waiting queue, following the schedule's sessions; it catches up with
+ * what happened while the daemon was down */
+static gboolean
+cb_daemon_start_queue(CbDaemon *self, GError **error)
+{
+	CbServices services = *cb_http_server_get_services(self->http);
+
+	self->queue = cb_queue_new(self->store, self->clock, self->config);
+	g_signal_connect_object(self->schedule, "session-changed",
+				G_CALLBACK(cb_daemon_session_changed_cb), self->queue, 0);
+	services.queue = self->queue;
+	cb_http_server_set_services(self->http, &services);
+	return cb_queue_start(self->queue, error);
+}
+
 gboolean
 cb_daemon_start(CbDaemon *self, GError **error)
 {
@@ -225,12 +276,29 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	if (self->config == NULL || !cb_daemon_open_store(self, error))
 		return FALSE;
 	self->http = cb_http_server_new(self->store, self->clock, self->config);
+	if (!cb_daemon_start_book(self, error))
+		return FALSE;
+	/* the schedule of sessions; its timers start at the end, once every
+	 * module has connected to session-changed */
+	self->schedule = cb_schedule_new(self->store, self->clock, self->config, error);
+	if (self->schedule == NULL)
+		return FALSE;
+	{
+		CbServices services = *cb_http_server_get_services(self->http);
+		services.schedule = self->schedule;
+		cb_http_server_set_services(self->http, &services);
+	}
+	if (!cb_daemon_start_queue(self, error))
+		return FALSE;
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;
 	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);
 	self->sigint_id = g_unix_signal_add(SIGINT, cb_daemon_quit_cb, self);
 	self->sighup_id = g_unix_signal_add(SIGHUP, cb_daemon_hup_cb, self);
 	cb_daemon_start_watchdog(self);
+	/* opens what should have opened while the daemon was down */
+	if (!cb_schedule_start(self->schedule, error))
+		return FALSE;
 	g_message("civic-bridged %s listening on %s, state in %s", PACKAGE_VERSION,
 		  cb_http_server_get_url(self->http), cb_state_dir_get_path(self->state_dir));
 	status = g_strdup_printf("READY=1\nSTATUS=Listening on %s",
@@ -244,6 +312,9 @@ cb_daemon_run(CbDaemon *self)
 {
 	g_main_loop_run(self->loop);
 	g_clear_object(&self->http);
+	g_clear_object(&self->queue);
+	g_clear_object(&self->schedule);
+	g_clear_object(&self->book);
 	g_clear_object(&self->store);
 	g_message("stopped");
 	return 0;

@@ -72,6 +72,9 @@ static const CbStoreMigration cb_store_migrations[] = {
 	{2, cb_store_migrate_v2},
 	{3, cb_store_migrate_v3},
 	{4, cb_store_migrate_v4_sessions},
+	{5, cb_store_migrate_v5_series},
+	{6, cb_store_migrate_v6_tickets},
+	{7, cb_store_migrate_v7_reception_book},
 };
 
 guint

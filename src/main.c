@@ -16,6 +16,7 @@
 
 #include "civic-bridge/cb-config.h"
 #include "civic-bridge/cb-daemon.h"
+#include "civic-bridge/cb-schedule.h"
 
 #define CB_DEFAULT_CONFIG CB_SYSCONFDIR "/civic-bridge.conf"
 
@@ -54,7 +55,8 @@ cb_check_config(const char *path, gboolean required)
 	g_autoptr(GPtrArray) warnings = NULL;
 	g_autoptr(CbConfig) config = cb_config_load(path, required, &warnings, &error);
 
-	if (config == NULL) {
+	/* what only a module can judge (a schedule rule) is checked by it too */
+	if (config == NULL || !cb_schedule_check_config(config, &error)) {
 		g_printerr("%s\n", error->message);
 		return 1;
 	}

@@ -31,6 +31,27 @@ typedef struct {
 
 	/* [queue] */
 	guint large_group_min; /* head count from which a ticket is a large group */
+	guint queue_max_persons;
+	guint queue_call_timeout_seconds;
+	char *queue_refuse_reasons; /* comma-separated codes */
+	gboolean queue_round_robin;
+	guint queue_service_time_samples;
+	guint queue_default_service_minutes;
+	guint queue_max_open_per_session;      /* 0: no limit */
+	guint queue_max_open_per_bridge_point; /* 0: no limit */
+	guint queue_register_limit;            /* public registrations per address */
+	guint queue_register_window_seconds;
+
+	/* [schedule] */
+	char *schedule_rrule;	   /* the default series' rule; NULL: no default series */
+	char *schedule_start_time; /* HH:MM local */
+	guint schedule_duration_minutes;
+	char *schedule_kind; /* "leadership" or "regular" */
+	char *schedule_title;
+	char *schedule_presiding;
+	guint schedule_open_before_minutes; /* waiting room and queue open this early */
+	guint schedule_horizon_days;	    /* occurrences this close become sessions */
+	guint schedule_end_grace_minutes;   /* a live session ends itself this long after its end */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

@@ -5,6 +5,9 @@
 
 #include "civic-bridge/cb-clock.h"
 #include "civic-bridge/cb-records.h"
+#include "civic-bridge/cb-reception-book-entry.h"
+#include "civic-bridge/cb-ticket.h"
+#include "civic-bridge/cb-series.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +90,122 @@ CbSession *cb_store_session_transition(CbStore *self, const CbActor *actor, gint
 /* changes title, presiding and the three times to those of @changes */
 CbSession *cb_store_session_update(CbStore *self, const CbActor *actor, gint64 id,
 				   const CbSession *changes, GError **error);
+
+/* series of sessions and their per-occurrence exceptions (cb-store-series.c);
+ * writes are audited in the same transaction. The rule is checked by
+ * cb_series_check() before it gets here. CB_ERROR_INVALID when a bridge
+ * point invited does not exist. */
+CbSeries *cb_store_series_insert(CbStore *self, const CbActor *actor, const CbSeries *spec,
+				 GError **error);
+CbSeries *cb_store_series_get(CbStore *self, gint64 id, GError **error);
+GPtrArray *cb_store_series_list(CbStore *self, GError **error);
+gboolean cb_store_series_count(CbStore *self, gint64 *count, GError **error);
+/* the moved and cancelled occurrences of a series, by original start */
+GPtrArray *cb_store_series_exception_list(CbStore *self, gint64 series_id, GError **error);
+/* records that an occurrence (by its original start) moves to @new_start and,
+ * in the same transaction, moves its session if it has one: CB_ERROR_CONFLICT
+ * when the occurrence is cancelled or its session is no longer scheduled.
+ * *@session (optional) gets the moved session, or stays NULL without one. */
+CbSeriesException *cb_store_occurrence_move(CbStore *self, const CbActor *actor,
+					    gint64 series_id, gint64 occurrence_start,
+					    gint64 new_start, gint64 new_end, gint64 new_opens,
+					    const char *reason, CbSession **session,
+					    GError **error);
+/* records that an occurrence is cancelled and cancels its session (scheduled
+ * or open) in the same transaction: CB_ERROR_CONFLICT when it is already
+ * cancelled or its session is live or ended */
+CbSeriesException *cb_store_occurrence_cancel(CbStore *self, const CbActor *actor,
+					      gint64 series_id, gint64 occurrence_start,
+					      const char *reason, CbSession **session,
+					      GError **error);
+
+/* tickets of the waiting queue (cb-store-tickets.c, records in cb-ticket.h);
+ * every write is audited and kept in the ticket's transition history in the
+ * same transaction. Neither ever holds personal data. */
+typedef struct {
+	guint max_open_per_session;      /* 0: no limit */
+	guint max_open_per_bridge_point; /* in one session; 0: no limit */
+} CbTicketLimits;
+
+/* @spec's id, state, arrival order, times and book fields are ignored: a new
+ * ticket is waiting, last of its line. CB_ERROR_NOT_FOUND when its session or
+ * bridge point does not exist; CB_ERROR_CONFLICT when its session is ended or
+ * cancelled or a limit is reached. */
+CbTicket *cb_store_ticket_insert(CbStore *self, const CbActor *actor, const CbTicket *spec,
+				 const CbTicketLimits *limits, GError **error);
+CbTicket *cb_store_ticket_get(CbStore *self, gint64 id, GError **error);
+
+/* the line of tickets waiting for the next session, or the hall (no bridge point) */
+#define CB_TICKET_FILTER_NONE (-1)
+
+typedef struct {
+	gint64 session_id;      /* 0: any; CB_TICKET_FILTER_NONE: the next session's */
+	guint states;           /* CB_TICKET_STATE_MASK()s; 0: any */
+	gint category;          /* a CbTicketCategory; -1: any */
+	gint64 bridge_point_id; /* 0: any; CB_TICKET_FILTER_NONE: the hall's */
+	gint64 after_id;        /* ids above this only */
+	guint limit;            /* 0: no limit */
+} CbTicketFilter;
+
+#define CB_TICKET_FILTER_INIT                                                                      \
+	{                                                                                          \
+		0, 0, -1, 0, 0, 0                                                                  \
+	}
+
+/* by id */
+GPtrArray *cb_store_ticket_list(CbStore *self, const CbTicketFilter *filter, GError **error);
+
+typedef struct {
+	guint from; /* the states it may leave: CB_TICKET_STATE_MASK()s */
+	CbTicketState to;
+	gint64 join_session_id;    /* > 0: the ticket moves into this session */
+	const char *reason;        /* a code for the history and the audit; never personal */
+	CbTicketHandling handling; /* to done or refused */
+	const char *follow_up;     /* to done */
+	const char *notes;         /* to done or refused */
+	const char *refuse_reason; /* to refused: a code */
+} CbTicketChange;
+
+/* a compare-and-set decided inside the write transaction: CB_ERROR_CONFLICT,
+ * naming the state the ticket is in, when it is in none of @change->from, or
+ * when it would be admitted while another ticket of its session is */
+CbTicket *cb_store_ticket_transition(CbStore *self, const CbActor *actor, gint64 id,
+				     const CbTicketChange *change, GError **error);
+
+/* puts waiting ticket @id just before waiting ticket @before_id of the same
+ * line (@before_id 0: last), renumbering the line's arrival order; @reason is
+ * audited. CB_ERROR_CONFLICT when either is not waiting in that line. */
+CbTicket *cb_store_ticket_move(CbStore *self, const CbActor *actor, gint64 id, gint64 before_id,
+			       const char *reason, GError **error);
+
+/* the service times (admitted to finished, µs) of the @limit tickets of
+ * @category finished last, newest first: a GArray of gint64 */
+GArray *cb_store_ticket_service_times(CbStore *self, CbTicketCategory category, guint limit,
+				      GError **error);
+
+/* a ticket's transitions (CbTicketEvent), oldest first */
+GPtrArray *cb_store_ticket_history(CbStore *self, gint64 ticket_id, GError **error);
+
+/* the reception book (cb-store-reception-book.c, records in
+ * cb-reception-book-entry.h): the tickets that became done or refused and
+ * the rows imported from older books, read as one list */
+
+/* called for each entry; the entry is valid during the call only. FALSE,
+ * with @error set, stops the walk. */
+typedef gboolean (*CbBookEntryFunc)(const CbBookEntry *entry, gpointer user_data, GError **error);
+/* walks the entries with @from <= at < @to (0 leaves a bound open) by time,
+ * a ticket before an imported row at the same time; @tickets_only leaves
+ * the imported rows out */
+gboolean cb_store_book_foreach(CbStore *self, gint64 from, gint64 to, gboolean tickets_only,
+			       CbBookEntryFunc func, gpointer user_data, GError **error);
+/* adds imported rows (CbBookEntry with a row_key; ticket_id and the bridge
+ * point's name unused) in one transaction, audited with counts only. A row
+ * whose row_key is in the book already is skipped; *@added counts the others. */
+gboolean cb_store_book_import(CbStore *self, const CbActor *actor, GPtrArray *entries,
+			      guint *added, GError **error);
+/* the figures of the entries @filter selects, summed up by SQL */
+CbBookSummary *cb_store_book_summarize(CbStore *self, const CbBookFilter *filter,
+				       GError **error);
 
 /* the audit log, newest first; @before_id 0 starts at the newest */
 GPtrArray *cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error);

@@ -149,5 +149,20 @@ gboolean cb_ctl_command_bridge_point(CbCtl *ctl, int argc, char **argv, GError *
 gboolean cb_ctl_command_token(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_command_audit(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_command_init_admin(CbCtl *ctl, int argc, char **argv, GError **error);
+/* schedule series|occurrences|move|cancel, and session ... (cb-ctl-commands-schedule.c,
+ * cb-ctl-commands-sessions.c) */
+gboolean cb_ctl_command_schedule(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_session(CbCtl *ctl, int argc, char **argv, GError **error);
+/* export|import reception-book (cb-ctl-commands-book.c) and report
+ * (cb-ctl-commands-report.c) */
+gboolean cb_ctl_command_export(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_import(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_report(CbCtl *ctl, int argc, char **argv, GError **error);
+/* queue list, and ticket register|show|call|admit|finish|defer|refuse|cancel|move
+ * (cb-ctl-commands-queue.c, cb-ctl-commands-tickets.c) */
+gboolean cb_ctl_command_queue(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_command_ticket(CbCtl *ctl, int argc, char **argv, GError **error);
+/* a usage error naming @option unless @text is NULL or a day YYYY-MM-DD */
+gboolean cb_ctl_check_day(const char *option, const char *text, GError **error);
 
 G_END_DECLS

@@ -12,7 +12,11 @@
 static const CbCtlCommand cb_ctl_commands[] = {
 	{"health", cb_ctl_command_health},         {"bridge-point", cb_ctl_command_bridge_point},
 	{"token", cb_ctl_command_token},           {"audit", cb_ctl_command_audit},
-	{"init-admin", cb_ctl_command_init_admin}, {NULL},
+	{"init-admin", cb_ctl_command_init_admin}, {"schedule", cb_ctl_command_schedule},
+	{"session", cb_ctl_command_session},       {"export", cb_ctl_command_export},
+	{"import", cb_ctl_command_import},         {"report", cb_ctl_command_report},
+	{"queue", cb_ctl_command_queue},           {"ticket", cb_ctl_command_ticket},
+	{NULL},
 };
 
 static const char cb_ctl_description[] =
@@ -29,8 +33,40 @@ static const char cb_ctl_description[] =
 	"  audit [--limit N] [--before ID]\n"
 	"  init-admin [--label L] [--force]  issue an admin token straight into the store\n"
 	"                                 in --state-dir, without a running daemon\n"
+	"  schedule series list\n"
+	"  schedule series show ID\n"
+	"  schedule series create --rrule R --start HH:MM --duration D --kind K --title T\n"
+	"                         [--presiding P] [--timezone Z] [--first-date DATE]\n"
+	"                         [--bridge-point ID]...\n"
+	"  schedule occurrences --series ID [--from DATE] [--to DATE]\n"
+	"  schedule move --series ID --occurrence START --to TIME --reason R\n"
+	"  schedule cancel --series ID --occurrence START --reason R\n"
+	"  session list [--from DATE] [--to DATE]\n"
+	"  session show ID\n"
+	"  session create --title T --kind leadership|regular [--start TIME] [--duration D]\n"
+	"                 [--presiding P]\n"
+	"  session open|start|end ID\n"
+	"  session cancel ID --reason R\n"
+	"  export reception-book [--from DAY] [--to DAY] FILE.csv   (FILE - is stdout)\n"
+	"  import reception-book FILE.csv   all or nothing; prints every bad row\n"
+	"  report [--from DAY] [--to DAY] [--kind leadership|regular]\n"
+	"         [--bridge-point NAME] [--format table|json|csv]\n"
+	"  queue list --session ID|next [--state S]   the queue in order, or by state\n"
+	"  ticket register --category C --summary S [--persons N] [--representative NAME]...\n"
+	"                  [--bridge-point ID] [--session ID] [--priority P] [--channel CH]\n"
+	"                  [--name N --address A --id-number I --contact C]\n"
+	"                  [--already-handled-by WHO]\n"
+	"  ticket show ID\n"
+	"  ticket call|admit|defer|cancel ID\n"
+	"  ticket finish ID --handling accepted|guided|forwarded [--follow-up F] [--notes N]\n"
+	"  ticket refuse ID --reason CODE [--notes N]\n"
+	"  ticket move ID --before OTHER|--position N --reason R\n"
 	"\n"
 	"DURATION is seconds, or a number with s, m, h or d: 3600, 90m, 12h, 30d.\n"
+	"TIME is RFC 3339 with an offset (2026-01-20T08:00:00+07:00); START is an\n"
+	"occurrence's original start as listed (2026-01-20T01:00:00Z); DATE is\n"
+	"YYYY-MM-DD in the daemon's zone, or a TIME. DAY is YYYY-MM-DD in the daemon's\n"
+	"zone, both ends included.\n"
 	"Run 'civic-bridgectl COMMAND [SUBCOMMAND] --help' for a command's options.\n"
 	"\n"
 	"Exit status: 0 on success, 1 when the request or the store failed,\n"

@@ -71,6 +71,9 @@ test_every_route_needs_a_token(ApiFixture *f, gconstpointer data)
 
 		if (!g_str_has_prefix(routes[i].path, "/api/v1/"))
 			continue;
+		/* the one public route under /api/v1: a citizen registering */
+		if (g_str_equal(routes[i].path, "/api/v1/register"))
+			continue;
 		g_assert_cmpuint(routes[i].roles, !=, CB_ROLES_NONE);
 		g_assert_cmpuint(cb_test_http(f->d, routes[i].method, path, NULL, body, &none), ==,
 				 401);

@@ -206,6 +206,17 @@ test_check_config(void)
 	g_assert_nonnull(strstr(err2, warn));
 	g_assert_nonnull(strstr(out2, "configuration is valid"));
 
+	/* a key only the schedule can judge is checked too */
+	{
+		g_autofree char *out4 = NULL, *err4 = NULL;
+		cb_test_daemon_set_config(d, "[schedule]\nrrule=FREQ=MONTHLY;BYDAY=9TU\n");
+		g_assert_cmpint(run_daemon_sync((const char *const[]){"--config", d->config,
+								      "--check-config", NULL},
+						&out4, &err4),
+				==, 1);
+		g_assert_nonnull(strstr(err4, "yields no occurrence"));
+	}
+
 	status = run_daemon_sync(
 		(const char *const[]){"--config", "/nonexistent/cb.conf", "--check-config", NULL},
 		&out3, &err3);
