@@ -128,7 +128,7 @@ cb_api_queue_add_ticket(JsonBuilder *builder, const CbQueueEntry *entry, CbTicke
 	cb_api_queue_add_time(builder, "updated_at", t->updated_at);
 }
 
-static JsonNode *
+JsonNode *
 cb_api_queue_render(const CbQueueEntry *entry, CbTicketView view, const char *token)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
@@ -144,7 +144,7 @@ cb_api_queue_render(const CbQueueEntry *entry, CbTicketView view, const char *to
 
 /* {"items": [...]}, each as @caller may see it; @session_id > 0 adds the
  * session and its state */
-static JsonNode *
+JsonNode *
 cb_api_queue_render_list(GPtrArray *entries, const CbTokenRecord *caller, gint64 session_id,
 			 const char *session_state)
 {

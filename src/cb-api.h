@@ -2,6 +2,7 @@
 #pragma once
 
 #include "civic-bridge/cb-http-route.h"
+#include "civic-bridge/cb-queue.h"
 
 G_BEGIN_DECLS
 
@@ -45,6 +46,12 @@ void cb_api_sessions_cancel(CbHttpRequest *request);
 void cb_api_calendar_ics(CbHttpRequest *request);
 
 /* waiting queue (cb-api-queue.c) */
+/* one ticket with its place, as @view shows it; @token only in the answer to a registration */
+JsonNode *cb_api_queue_render(const CbQueueEntry *entry, CbTicketView view, const char *token);
+/* {"items": [...]}, each as @caller may see it (skipping what they may not);
+ * @session_id > 0 adds the session and its state */
+JsonNode *cb_api_queue_render_list(GPtrArray *entries, const CbTokenRecord *caller,
+				   gint64 session_id, const char *session_state);
 void cb_api_register(CbHttpRequest *request);
 void cb_api_tickets_create(CbHttpRequest *request);
 void cb_api_tickets_list(CbHttpRequest *request);

@@ -13,6 +13,7 @@
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-reception-book.h"
 #include "civic-bridge/cb-schedule.h"
+#include "civic-bridge/cb-ws-events.h"
 #include "civic-bridge/cb-state-dir.h"
 #include "civic-bridge/cb-store.h"
 
@@ -32,6 +33,7 @@ struct _CbDaemon {
 	CbReceptionBook *book; /* the reception book and its reports */
 	CbSchedule *schedule;
 	CbQueue *queue; /* the citizens' waiting queue */
+	CbWsEvents *ws_events; /* pushes their changes to WebSocket clients */
 	CbHttpServer *http;
 	GMainLoop *loop;
 	GSource *watchdog;
@@ -54,6 +56,7 @@ cb_daemon_dispose(GObject *object)
 		g_source_destroy(self->watchdog);
 		g_clear_pointer(&self->watchdog, g_source_unref);
 	}
+	g_clear_object(&self->ws_events);
 	g_clear_object(&self->http);
 	g_clear_object(&self->queue);
 	g_clear_object(&self->schedule);
@@ -290,6 +293,8 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	}
 	if (!cb_daemon_start_queue(self, error))
 		return FALSE;
+	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
+					   self->schedule);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;
 	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);
@@ -311,6 +316,7 @@ int
 cb_daemon_run(CbDaemon *self)
 {
 	g_main_loop_run(self->loop);
+	g_clear_object(&self->ws_events);
 	g_clear_object(&self->http);
 	g_clear_object(&self->queue);
 	g_clear_object(&self->schedule);

@@ -24,6 +24,8 @@ struct _CbWsHub {
 	CbFailureLimiter *auth_failures;
 	CbConfig *config;
 	GHashTable *clients; /* CbWsClient * (owned) */
+	CbWsRenderFunc greet;
+	gpointer greet_data;
 };
 
 G_DEFINE_TYPE(CbWsHub, cb_ws_hub, G_TYPE_OBJECT)
@@ -167,6 +169,18 @@ cb_ws_client_send_simple(CbWsClient *client, const char *type)
 }
 
 static void
+cb_ws_client_greet(CbWsClient *client)
+{
+	g_autoptr(JsonNode) node = NULL;
+
+	if (client->hub->greet == NULL)
+		return;
+	node = client->hub->greet(&client->peer, client->hub->greet_data);
+	if (node != NULL)
+		cb_ws_client_send(client, node);
+}
+
+static void
 cb_ws_client_close(CbWsClient *client, gushort code, const char *reason)
 {
 	if (soup_websocket_connection_get_state(client->conn) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -206,6 +220,7 @@ cb_ws_client_authenticate(CbWsClient *client, const char *token)
 		g_clear_pointer(&client->auth_timer, g_source_unref);
 	}
 	cb_ws_client_send_simple(client, "hello");
+	cb_ws_client_greet(client);
 	return TRUE;
 }
 
@@ -248,6 +263,7 @@ cb_ws_client_handle(CbWsClient *client, JsonObject *message)
 		}
 		client->peer.session_id = session;
 		cb_ws_client_send_simple(client, "subscribed");
+		cb_ws_client_greet(client);
 	} else {
 		g_set_error(&error, CB_ERROR, CB_ERROR_INVALID,
 			    "unknown message type; use ping or subscribe");
@@ -336,6 +352,29 @@ cb_ws_hub_attach(CbWsHub *self, SoupServer *soup)
 	soup_server_remove_websocket_extension(soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
 	soup_server_add_websocket_handler(soup, CB_WS_PATH, NULL, NULL, cb_ws_hub_connected_cb,
 					  self, NULL);
+}
+
+void
+cb_ws_hub_set_greeter(CbWsHub *self, CbWsRenderFunc greet, gpointer user_data)
+{
+	self->greet = greet;
+	self->greet_data = user_data;
+}
+
+gboolean
+cb_ws_hub_ticket_connected(CbWsHub *self, gint64 ticket_id)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, self->clients);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		CbWsClient *client = key;
+		if (client->authenticated && client->peer.role == CB_ROLE_CITIZEN &&
+		    client->peer.ticket_id == ticket_id)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 void

@@ -46,6 +46,13 @@ void cb_ws_hub_reconfigure(CbWsHub *self, const CbConfig *config);
 guint cb_ws_hub_get_count(CbWsHub *self);
 gboolean cb_ws_hub_is_full(CbWsHub *self);
 
+/* what a client is sent when it authenticates and when it subscribes: the
+ * current state, so a page never waits for the next change to show it */
+void cb_ws_hub_set_greeter(CbWsHub *self, CbWsRenderFunc greet, gpointer user_data);
+
+/* whether a client holding @ticket_id's token is connected (for staff) */
+gboolean cb_ws_hub_ticket_connected(CbWsHub *self, gint64 ticket_id);
+
 /* renders and sends a message to every authenticated client */
 void cb_ws_hub_publish(CbWsHub *self, CbWsRenderFunc render, gpointer user_data);
 
