@@ -59,6 +59,17 @@ cb_api_reception_book_export(CbHttpRequest *request)
 	if (book != NULL && cb_api_book_check_query(request, allowed, &error))
 		csv = cb_reception_book_export_csv(book, cb_api_book_query(request, "from"),
 						   cb_api_book_query(request, "to"), &error);
+	/* the book holds personal data: who took a copy, and of which days, is on
+	 * the record before the copy leaves */
+	if (csv != NULL) {
+		g_autofree char *detail = g_strdup_printf(
+			"from=%s to=%s", cb_api_book_query(request, "from") ?: "-",
+			cb_api_book_query(request, "to") ?: "-");
+		if (!cb_store_audit_record(cb_http_server_get_store(request->server),
+					   &request->actor, "reception_book.export", NULL, detail,
+					   &error))
+			g_clear_pointer(&csv, g_bytes_unref);
+	}
 	if (csv == NULL) {
 		cb_http_reply_error(request, error);
 		return;

@@ -26,6 +26,17 @@ cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action, c
 	return cb_store_step_done(self, stmt, "writing the audit log", error);
 }
 
+gboolean
+cb_store_audit_record(CbStore *self, const CbActor *actor, const char *action,
+		      const char *target, const char *detail, GError **error)
+{
+	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
+
+	if (txn == NULL || !cb_store_audit_insert(self, actor, action, target, detail, error))
+		return FALSE;
+	return cb_store_txn_commit(txn, error);
+}
+
 GPtrArray *
 cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error)
 {

@@ -207,6 +207,11 @@ gboolean cb_store_book_import(CbStore *self, const CbActor *actor, GPtrArray *en
 CbBookSummary *cb_store_book_summarize(CbStore *self, const CbBookFilter *filter,
 				       GError **error);
 
+/* records an action that changes nothing in the store but must be on the
+ * record, such as a read of personal data (an export) */
+gboolean cb_store_audit_record(CbStore *self, const CbActor *actor, const char *action,
+			       const char *target, const char *detail, GError **error);
+
 /* the audit log, newest first; @before_id 0 starts at the newest */
 GPtrArray *cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error);
 

@@ -210,6 +210,19 @@ test_import_export_report(BookFixture *f, gconstpointer data)
 	g_assert_cmpint(json_object_get_int_member(
 				json_object_get_object_member(figures, "by_handling"), "guided"),
 			==, 1);
+
+	/* each copy of the book taken out is on the record, with its days */
+	{
+		g_autoptr(JsonNode) audit = NULL;
+		g_autofree char *text = NULL;
+		g_assert_cmpuint(cb_test_http(f->d, "GET", "/api/v1/audit?limit=10",
+					      f->d->admin_token, NULL, &audit),
+				 ==, 200);
+		text = json_to_string(audit, FALSE);
+		g_assert_nonnull(strstr(text, "\"reception_book.export\""));
+		g_assert_nonnull(strstr(text, "from=2024-01-01 to=2024-01-31"));
+		g_assert_nonnull(strstr(text, "from=- to=-"));
+	}
 }
 
 static void
