@@ -62,9 +62,9 @@ cb_api_reception_book_export(CbHttpRequest *request)
 	/* the book holds personal data: who took a copy, and of which days, is on
 	 * the record before the copy leaves */
 	if (csv != NULL) {
-		g_autofree char *detail = g_strdup_printf(
-			"from=%s to=%s", cb_api_book_query(request, "from") ?: "-",
-			cb_api_book_query(request, "to") ?: "-");
+		g_autofree char *detail =
+			g_strdup_printf("from=%s to=%s", cb_api_book_query(request, "from") ?: "-",
+					cb_api_book_query(request, "to") ?: "-");
 		if (!cb_store_audit_record(cb_http_server_get_store(request->server),
 					   &request->actor, "reception_book.export", NULL, detail,
 					   &error))

@@ -2,8 +2,8 @@
 
 #include "cb-api.h"
 
-#define ADMIN	 CB_ROLE_MASK(CB_ROLE_ADMIN)
-#define STAFF	 CB_ROLE_MASK(CB_ROLE_STAFF)
+#define ADMIN    CB_ROLE_MASK(CB_ROLE_ADMIN)
+#define STAFF    CB_ROLE_MASK(CB_ROLE_STAFF)
 #define OPERATOR CB_ROLE_MASK(CB_ROLE_OPERATOR)
 
 /* the one table of routes: docs/openapi.yaml is checked against it */

@@ -32,7 +32,7 @@ struct _CbDaemon {
 	CbStore *store;
 	CbReceptionBook *book; /* the reception book and its reports */
 	CbSchedule *schedule;
-	CbQueue *queue; /* the citizens' waiting queue */
+	CbQueue *queue;        /* the citizens' waiting queue */
 	CbWsEvents *ws_events; /* pushes their changes to WebSocket clients */
 	CbHttpServer *http;
 	GMainLoop *loop;
@@ -175,8 +175,7 @@ cb_daemon_reload(CbDaemon *self)
 	cb_daemon_notify("RELOADING=1\nSTATUS=Reloading the configuration");
 	loaded = cb_daemon_load_config(self, &error);
 	if (loaded == NULL) {
-		g_warning("reload failed, keeping the running configuration: %s",
-			  error->message);
+		g_warning("reload failed, keeping the running configuration: %s", error->message);
 		cb_daemon_notify("READY=1\nSTATUS=Reload failed; running configuration kept");
 		return;
 	}
@@ -205,8 +204,8 @@ cb_daemon_reload(CbDaemon *self)
 static gboolean
 cb_daemon_open_store(CbDaemon *self, GError **error)
 {
-	g_autofree char *dir = cb_state_dir_resolve(self->state_dir_override,
-						    self->config->state_dir);
+	g_autofree char *dir =
+		cb_state_dir_resolve(self->state_dir_override, self->config->state_dir);
 	g_autofree char *db_path = NULL;
 
 	self->state_dir = cb_state_dir_open(dir, TRUE, error);

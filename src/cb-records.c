@@ -60,7 +60,7 @@ cb_session_copy(const CbSession *session)
 
 static const char *const cb_session_state_names[] = {
 	[CB_SESSION_SCHEDULED] = "scheduled", [CB_SESSION_OPEN] = "open",
-	[CB_SESSION_LIVE] = "live",	      [CB_SESSION_ENDED] = "ended",
+	[CB_SESSION_LIVE] = "live",           [CB_SESSION_ENDED] = "ended",
 	[CB_SESSION_CANCELLED] = "cancelled",
 };
 

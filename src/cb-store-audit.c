@@ -27,8 +27,8 @@ cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action, c
 }
 
 gboolean
-cb_store_audit_record(CbStore *self, const CbActor *actor, const char *action,
-		      const char *target, const char *detail, GError **error)
+cb_store_audit_record(CbStore *self, const CbActor *actor, const char *action, const char *target,
+		      const char *detail, GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = cb_store_txn_begin(self, error);
 

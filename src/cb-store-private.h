@@ -31,8 +31,7 @@ void cb_store_set_error(CbStore *self, GError **error, const char *doing);
 CbStoreStmt *cb_store_prepare(CbStore *self, const char *sql, GError **error);
 
 /* runs one statement to completion (SQLITE_DONE) */
-gboolean cb_store_step_done(CbStore *self, sqlite3_stmt *stmt, const char *doing,
-			    GError **error);
+gboolean cb_store_step_done(CbStore *self, sqlite3_stmt *stmt, const char *doing, GError **error);
 
 gboolean cb_store_exec(CbStore *self, const char *sql, GError **error);
 

@@ -10,27 +10,26 @@
 gboolean
 cb_store_migrate_v4_sessions(CbStore *self, GError **error)
 {
-	return cb_store_exec(
-		self,
-		"CREATE TABLE sessions ("
-		"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-		"  series_id INTEGER,"
-		"  occurrence_start INTEGER,"
-		"  title TEXT NOT NULL,"
-		"  kind TEXT NOT NULL CHECK (kind IN ('regular','leadership')),"
-		"  presiding TEXT,"
-		"  starts_at INTEGER NOT NULL,"
-		"  ends_at INTEGER NOT NULL CHECK (ends_at > starts_at),"
-		"  opens_at INTEGER NOT NULL CHECK (opens_at <= starts_at),"
-		"  state TEXT NOT NULL CHECK (state IN "
-		"    ('scheduled','open','live','ended','cancelled')),"
-		"  cancel_reason TEXT,"
-		"  created_at INTEGER NOT NULL,"
-		"  updated_at INTEGER NOT NULL,"
-		"  UNIQUE (series_id, occurrence_start));"
-		"CREATE INDEX sessions_starts_at ON sessions(starts_at);"
-		"CREATE INDEX sessions_state ON sessions(state);",
-		error);
+	return cb_store_exec(self,
+			     "CREATE TABLE sessions ("
+			     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+			     "  series_id INTEGER,"
+			     "  occurrence_start INTEGER,"
+			     "  title TEXT NOT NULL,"
+			     "  kind TEXT NOT NULL CHECK (kind IN ('regular','leadership')),"
+			     "  presiding TEXT,"
+			     "  starts_at INTEGER NOT NULL,"
+			     "  ends_at INTEGER NOT NULL CHECK (ends_at > starts_at),"
+			     "  opens_at INTEGER NOT NULL CHECK (opens_at <= starts_at),"
+			     "  state TEXT NOT NULL CHECK (state IN "
+			     "    ('scheduled','open','live','ended','cancelled')),"
+			     "  cancel_reason TEXT,"
+			     "  created_at INTEGER NOT NULL,"
+			     "  updated_at INTEGER NOT NULL,"
+			     "  UNIQUE (series_id, occurrence_start));"
+			     "CREATE INDEX sessions_starts_at ON sessions(starts_at);"
+			     "CREATE INDEX sessions_state ON sessions(state);",
+			     error);
 }
 
 static CbSession *
@@ -58,8 +57,7 @@ cb_store_session_from_row(sqlite3_stmt *stmt)
 static GPtrArray *
 cb_store_session_collect(CbStore *self, sqlite3_stmt *stmt, GError **error)
 {
-	g_autoptr(GPtrArray) list =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_session_free);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)cb_session_free);
 	int rc;
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
@@ -111,11 +109,11 @@ cb_store_session_list(CbStore *self, gint64 from, gint64 to, GError **error)
 GPtrArray *
 cb_store_session_list_in_state(CbStore *self, CbSessionState state, GError **error)
 {
-	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
-		self,
-		"SELECT " CB_SESSION_COLUMNS " FROM sessions WHERE state = ?1 "
-		"ORDER BY starts_at, id",
-		error);
+	g_autoptr(CbStoreStmt) stmt =
+		cb_store_prepare(self,
+				 "SELECT " CB_SESSION_COLUMNS " FROM sessions WHERE state = ?1 "
+				 "ORDER BY starts_at, id",
+				 error);
 
 	if (stmt == NULL)
 		return NULL;
@@ -127,11 +125,11 @@ CbSession *
 cb_store_session_find_occurrence(CbStore *self, gint64 series_id, gint64 occurrence_start,
 				 GError **error)
 {
-	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
-		self,
-		"SELECT " CB_SESSION_COLUMNS " FROM sessions WHERE series_id = ?1 AND "
-		"occurrence_start = ?2",
-		error);
+	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(self,
+						       "SELECT " CB_SESSION_COLUMNS
+						       " FROM sessions WHERE series_id = ?1 AND "
+						       "occurrence_start = ?2",
+						       error);
 	int rc;
 
 	if (stmt == NULL)
@@ -163,8 +161,7 @@ cb_store_session_check_times(const CbSession *spec, GError **error)
 }
 
 CbSession *
-cb_store_session_insert(CbStore *self, const CbActor *actor, const CbSession *spec,
-			GError **error)
+cb_store_session_insert(CbStore *self, const CbActor *actor, const CbSession *spec, GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = NULL;
 	g_autoptr(CbStoreStmt) stmt = NULL;

@@ -112,8 +112,8 @@ cb_store_finalize_statement(gpointer stmt)
 static void
 cb_store_init(CbStore *self)
 {
-	self->statements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-						 cb_store_finalize_statement);
+	self->statements =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cb_store_finalize_statement);
 }
 
 void
@@ -325,8 +325,8 @@ cb_store_quick_check(CbStore *self, GError **error)
 	}
 	if (g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "ok") != 0) {
 		g_set_error(error, CB_ERROR, CB_ERROR_STORE,
-			    "%s is corrupt (quick_check: %s); restore it from a backup",
-			    self->path, (const char *)sqlite3_column_text(stmt, 0));
+			    "%s is corrupt (quick_check: %s); restore it from a backup", self->path,
+			    (const char *)sqlite3_column_text(stmt, 0));
 		return FALSE;
 	}
 	return TRUE;
@@ -335,11 +335,11 @@ cb_store_quick_check(CbStore *self, GError **error)
 static gboolean
 cb_store_count_tables(CbStore *self, const char *name, gint64 *count, GError **error)
 {
-	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
-		self,
-		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-		"name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1)",
-		error);
+	g_autoptr(CbStoreStmt) stmt =
+		cb_store_prepare(self,
+				 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				 "name NOT LIKE 'sqlite_%' AND (?1 IS NULL OR name = ?1)",
+				 error);
 
 	if (stmt == NULL)
 		return FALSE;

@@ -14,9 +14,9 @@ G_BEGIN_DECLS
  */
 typedef struct {
 	/* [server] */
-	char *listen;	 /* ADDR:PORT */
+	char *listen;    /* ADDR:PORT */
 	char *state_dir; /* NULL: the built-in default or $STATE_DIRECTORY */
-	char *timezone;	 /* IANA zone the office lives in */
+	char *timezone;  /* IANA zone the office lives in */
 
 	/* [limits] */
 	guint64 max_body_bytes;
@@ -43,14 +43,14 @@ typedef struct {
 	guint queue_register_window_seconds;
 
 	/* [schedule] */
-	char *schedule_rrule;	   /* the default series' rule; NULL: no default series */
+	char *schedule_rrule;      /* the default series' rule; NULL: no default series */
 	char *schedule_start_time; /* HH:MM local */
 	guint schedule_duration_minutes;
 	char *schedule_kind; /* "leadership" or "regular" */
 	char *schedule_title;
 	char *schedule_presiding;
 	guint schedule_open_before_minutes; /* waiting room and queue open this early */
-	guint schedule_horizon_days;	    /* occurrences this close become sessions */
+	guint schedule_horizon_days;        /* occurrences this close become sessions */
 	guint schedule_end_grace_minutes;   /* a live session ends itself this long after its end */
 } CbConfig;
 
@@ -69,15 +69,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbConfig, cb_config_free)
  *
  * Reads @path and then every `*.conf` file in the `conf.d` folder beside it.
  */
-CbConfig *cb_config_load(const char *path, gboolean required, GPtrArray **warnings,
-			 GError **error);
+CbConfig *cb_config_load(const char *path, gboolean required, GPtrArray **warnings, GError **error);
 
 /* the keys whose change on reload needs a restart, described for a log line */
 GPtrArray *cb_config_restart_needed(const CbConfig *running, const CbConfig *loaded);
 
 /* parses "ADDR:PORT" or "[V6ADDR]:PORT" */
-gboolean cb_config_parse_listen(const char *listen, char **address, guint16 *port,
-				GError **error);
+gboolean cb_config_parse_listen(const char *listen, char **address, guint16 *port, GError **error);
 
 typedef struct {
 	const char *group;

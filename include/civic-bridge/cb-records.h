@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 
 typedef struct {
 	gint64 id;
-	char *code;	/* short unique code, e.g. "ba-dinh" */
-	char *name;	/* shown to people: "Điểm cầu phường Ba Đình" */
+	char *code;     /* short unique code, e.g. "ba-dinh" */
+	char *name;     /* shown to people: "Điểm cầu phường Ba Đình" */
 	char *district; /* the district or ward it serves; may be NULL */
 	gint64 created_at;
 	gint64 updated_at;
@@ -28,7 +28,7 @@ typedef struct {
 	char *label; /* what the admin called it: "IT desk", "Ba Dinh operator" */
 	CbRole role;
 	gint64 bridge_point_id; /* operators only; 0 otherwise */
-	gint64 ticket_id;	/* citizens only; 0 otherwise */
+	gint64 ticket_id;       /* citizens only; 0 otherwise */
 	gint64 created_at;
 	gint64 expires_at; /* 0: never */
 	gint64 revoked_at; /* 0: live */
@@ -75,7 +75,7 @@ typedef enum {
 /* one reception session: an occurrence of a series, or an ad-hoc one */
 typedef struct {
 	gint64 id;
-	gint64 series_id;	 /* 0: ad hoc */
+	gint64 series_id;        /* 0: ad hoc */
 	gint64 occurrence_start; /* the series' own start for this occurrence; 0: ad hoc */
 	char *title;
 	CbSessionKind kind;

@@ -41,9 +41,8 @@ gboolean cb_store_ping(CbStore *self, GError **error);
 /* bridge points; writes are audited in the same transaction */
 GPtrArray *cb_store_bridge_point_list(CbStore *self, GError **error);
 CbBridgePoint *cb_store_bridge_point_get(CbStore *self, gint64 id, GError **error);
-CbBridgePoint *cb_store_bridge_point_insert(CbStore *self, const CbActor *actor,
-					    const char *code, const char *name,
-					    const char *district, GError **error);
+CbBridgePoint *cb_store_bridge_point_insert(CbStore *self, const CbActor *actor, const char *code,
+					    const char *name, const char *district, GError **error);
 /* NULL fields are left as they are; an empty @district clears it */
 CbBridgePoint *cb_store_bridge_point_update(CbStore *self, const CbActor *actor, gint64 id,
 					    const char *code, const char *name,
@@ -56,12 +55,10 @@ CbTokenRecord *cb_store_token_insert(CbStore *self, const CbActor *actor, CbRole
 				     gint64 bridge_point_id, gint64 ticket_id, const char *label,
 				     gint64 expires_at, const char *secret_hash, GError **error);
 /* CB_ERROR_NOT_FOUND when no token has this hash */
-CbTokenRecord *cb_store_token_find_by_hash(CbStore *self, const char *secret_hash,
-					   GError **error);
+CbTokenRecord *cb_store_token_find_by_hash(CbStore *self, const char *secret_hash, GError **error);
 CbTokenRecord *cb_store_token_get(CbStore *self, gint64 id, GError **error);
 GPtrArray *cb_store_token_list(CbStore *self, gboolean include_revoked, GError **error);
-gboolean cb_store_token_revoke(CbStore *self, const CbActor *actor, gint64 id,
-			       GError **error);
+gboolean cb_store_token_revoke(CbStore *self, const CbActor *actor, gint64 id, GError **error);
 /* counts live (not revoked, not expired) tokens of @role */
 gboolean cb_store_token_count_live(CbStore *self, CbRole role, guint *count, GError **error);
 /* revokes every live admin token (for `init-admin --force`) */
@@ -85,8 +82,8 @@ CbSession *cb_store_session_find_occurrence(CbStore *self, gint64 series_id,
  * the state it is in, when it is no longer in @from. @reason is kept for a
  * cancellation and written to the audit log. */
 CbSession *cb_store_session_transition(CbStore *self, const CbActor *actor, gint64 id,
-				       CbSessionState from, CbSessionState to,
-				       const char *reason, GError **error);
+				       CbSessionState from, CbSessionState to, const char *reason,
+				       GError **error);
 /* changes title, presiding and the three times to those of @changes */
 CbSession *cb_store_session_update(CbStore *self, const CbActor *actor, gint64 id,
 				   const CbSession *changes, GError **error);
@@ -106,18 +103,16 @@ GPtrArray *cb_store_series_exception_list(CbStore *self, gint64 series_id, GErro
  * in the same transaction, moves its session if it has one: CB_ERROR_CONFLICT
  * when the occurrence is cancelled or its session is no longer scheduled.
  * *@session (optional) gets the moved session, or stays NULL without one. */
-CbSeriesException *cb_store_occurrence_move(CbStore *self, const CbActor *actor,
-					    gint64 series_id, gint64 occurrence_start,
-					    gint64 new_start, gint64 new_end, gint64 new_opens,
-					    const char *reason, CbSession **session,
-					    GError **error);
+CbSeriesException *cb_store_occurrence_move(CbStore *self, const CbActor *actor, gint64 series_id,
+					    gint64 occurrence_start, gint64 new_start,
+					    gint64 new_end, gint64 new_opens, const char *reason,
+					    CbSession **session, GError **error);
 /* records that an occurrence is cancelled and cancels its session (scheduled
  * or open) in the same transaction: CB_ERROR_CONFLICT when it is already
  * cancelled or its session is live or ended */
-CbSeriesException *cb_store_occurrence_cancel(CbStore *self, const CbActor *actor,
-					      gint64 series_id, gint64 occurrence_start,
-					      const char *reason, CbSession **session,
-					      GError **error);
+CbSeriesException *cb_store_occurrence_cancel(CbStore *self, const CbActor *actor, gint64 series_id,
+					      gint64 occurrence_start, const char *reason,
+					      CbSession **session, GError **error);
 
 /* tickets of the waiting queue (cb-store-tickets.c, records in cb-ticket.h);
  * every write is audited and kept in the ticket's transition history in the
@@ -201,11 +196,10 @@ gboolean cb_store_book_foreach(CbStore *self, gint64 from, gint64 to, gboolean t
 /* adds imported rows (CbBookEntry with a row_key; ticket_id and the bridge
  * point's name unused) in one transaction, audited with counts only. A row
  * whose row_key is in the book already is skipped; *@added counts the others. */
-gboolean cb_store_book_import(CbStore *self, const CbActor *actor, GPtrArray *entries,
-			      guint *added, GError **error);
+gboolean cb_store_book_import(CbStore *self, const CbActor *actor, GPtrArray *entries, guint *added,
+			      GError **error);
 /* the figures of the entries @filter selects, summed up by SQL */
-CbBookSummary *cb_store_book_summarize(CbStore *self, const CbBookFilter *filter,
-				       GError **error);
+CbBookSummary *cb_store_book_summarize(CbStore *self, const CbBookFilter *filter, GError **error);
 
 /* records an action that changes nothing in the store but must be on the
  * record, such as a read of personal data (an export) */

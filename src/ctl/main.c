@@ -10,12 +10,18 @@
 #include "cb-ctl.h"
 
 static const CbCtlCommand cb_ctl_commands[] = {
-	{"health", cb_ctl_command_health},         {"bridge-point", cb_ctl_command_bridge_point},
-	{"token", cb_ctl_command_token},           {"audit", cb_ctl_command_audit},
-	{"init-admin", cb_ctl_command_init_admin}, {"schedule", cb_ctl_command_schedule},
-	{"session", cb_ctl_command_session},       {"export", cb_ctl_command_export},
-	{"import", cb_ctl_command_import},         {"report", cb_ctl_command_report},
-	{"queue", cb_ctl_command_queue},           {"ticket", cb_ctl_command_ticket},
+	{"health", cb_ctl_command_health},
+	{"bridge-point", cb_ctl_command_bridge_point},
+	{"token", cb_ctl_command_token},
+	{"audit", cb_ctl_command_audit},
+	{"init-admin", cb_ctl_command_init_admin},
+	{"schedule", cb_ctl_command_schedule},
+	{"session", cb_ctl_command_session},
+	{"export", cb_ctl_command_export},
+	{"import", cb_ctl_command_import},
+	{"report", cb_ctl_command_report},
+	{"queue", cb_ctl_command_queue},
+	{"ticket", cb_ctl_command_ticket},
 	{NULL},
 };
 
