@@ -6,187 +6,7 @@
 
 #include "civic-bridge/cb-clock.h"
 
-#include "cb-test-daemon.h"
-
-/* a civic-bridgectl that has not finished by then is killed and the test fails */
-#define CB_CTL_RUN_TIMEOUT_MS 20000
-
-typedef struct {
-	int status; /* the exit status; 128 + signal when killed */
-	char *out;
-	char *err;
-} CbCtlRun;
-
-static void
-cb_ctl_run_free(CbCtlRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtlRun, cb_ctl_run_free)
-
-typedef struct {
-	gboolean done;
-	gboolean timed_out;
-	char *out;
-	char *err;
-} CbCtlWait;
-
-static void
-cb_ctl_communicate_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	CbCtlWait *wait = user_data;
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &wait->out, &wait->err,
-					     &error);
-	g_assert_no_error(error);
-	wait->done = TRUE;
-}
-
-static gboolean
-cb_ctl_timeout_cb(gpointer user_data)
-{
-	((CbCtlWait *)user_data)->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static GSubprocess *
-cb_ctl_spawn(const char *const *env, const char *const *args)
-{
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	GSubprocess *process;
-
-	/* nothing from the developer's shell: only what the test gives */
-	g_subprocess_launcher_unsetenv(launcher, "CIVIC_BRIDGE_URL");
-	g_subprocess_launcher_unsetenv(launcher, "CIVIC_BRIDGE_TOKEN");
-	g_subprocess_launcher_unsetenv(launcher, "STATE_DIRECTORY");
-	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
-	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
-		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
-	}
-	g_ptr_array_add(argv, (gpointer)cb_test_program("CB_CTL_PATH"));
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	return process;
-}
-
-/* runs civic-bridgectl with @args, "NAME=value" @env added, in at most
- * CB_CTL_RUN_TIMEOUT_MS; the main context is iterated, so an in-process
- * server answers meanwhile */
-static CbCtlRun *
-cb_ctl_runv(const char *const *env, const char *const *args)
-{
-	g_autoptr(GSubprocess) process = cb_ctl_spawn(env, args);
-	g_autofree char *line = g_strjoinv(" ", (char **)args);
-	CbCtlWait wait = {0};
-	GSource *timer = g_timeout_source_new(CB_CTL_RUN_TIMEOUT_MS);
-	CbCtlRun *run = g_new0(CbCtlRun, 1);
-
-	g_source_set_callback(timer, cb_ctl_timeout_cb, &wait, NULL);
-	g_source_attach(timer, NULL);
-	g_subprocess_communicate_utf8_async(process, NULL, NULL, cb_ctl_communicate_cb, &wait);
-	while (!wait.done && !wait.timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	if (!wait.done) {
-		g_subprocess_force_exit(process);
-		while (!wait.done)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	g_source_destroy(timer);
-	g_source_unref(timer);
-	g_subprocess_wait(process, NULL, NULL);
-	run->status = g_subprocess_get_if_exited(process)
-			      ? g_subprocess_get_exit_status(process)
-			      : 128 + g_subprocess_get_term_sig(process);
-	run->out = g_steal_pointer(&wait.out);
-	run->err = g_steal_pointer(&wait.err);
-	g_test_message("civic-bridgectl %s -> %d\nstdout: %s\nstderr: %s", line, run->status,
-		       run->out, run->err);
-	g_assert_false(wait.timed_out);
-	return run;
-}
-
-#define cb_ctl_run(env, ...) cb_ctl_runv((env), (const char *const[]){__VA_ARGS__, NULL})
-/* as the test daemon's admin */
-#define cb_ctl_admin(d, ...)                                                                       \
-	cb_ctl_runv(NULL, (const char *const[]){"--url", (d)->url, "--token", (d)->admin_token,    \
-						__VA_ARGS__, NULL})
-
-/* a success says nothing on stderr */
-static void
-cb_ctl_assert_ok(CbCtlRun *run)
-{
-	g_assert_cmpstr(run->err, ==, "");
-	g_assert_cmpint(run->status, ==, 0);
-}
-
-/* a failure with @status, @needle in the message and nothing on stdout */
-static void
-cb_ctl_assert_fails(CbCtlRun *run, int status, const char *needle)
-{
-	g_assert_cmpint(run->status, ==, status);
-	g_assert_cmpstr(run->out, ==, "");
-	g_assert_true(g_str_has_prefix(run->err, "civic-bridgectl: "));
-	g_assert_nonnull(strstr(run->err, needle));
-}
-
-static CbTestDaemon *
-cb_ctl_daemon(void)
-{
-	CbTestDaemon *d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-
-	/* no default series: each test makes what it needs */
-	cb_test_daemon_set_config(d, "[schedule]\nrrule=\n");
-	cb_test_daemon_start(d, &error);
-	g_assert_no_error(error);
-	return d;
-}
-
-static JsonObject *
-cb_ctl_json(const char *text)
-{
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_data(parser, text, -1, &error);
-	g_assert_no_error(error);
-	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
-/* the value of a "name:  value" line of a record */
-static char *
-cb_ctl_record_value(const char *text, const char *name)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autofree char *prefix = g_strconcat(name, ":", NULL);
-
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (g_str_has_prefix(lines[i], prefix))
-			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
-	}
-	g_test_message("no '%s' in:\n%s", name, text);
-	g_assert_not_reached();
-	return NULL;
-}
-
-static gint64
-cb_ctl_record_id(const char *text)
-{
-	g_autofree char *id = cb_ctl_record_value(text, "id");
-
-	return g_ascii_strtoll(id, NULL, 10);
-}
+#include "cb-test-ctl.h"
 
 /* an RFC 3339 UTC time @minutes from now */
 static char *
@@ -205,47 +25,48 @@ static const char *const third_tuesdays_2026[] = {
 static void
 test_series(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) bp = cb_ctl_admin(d, "--format", "json", "bridge-point", "add",
-					      "--code", "ba-dinh", "--name", "Ba Đình");
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(CB_TEST_CTL_CONFIG_NO_SERIES);
+	g_autoptr(CbTestCtlRun) bp = cb_test_ctl_admin(d, "--format", "json", "bridge-point", "add",
+						       "--code", "ba-dinh", "--name", "Ba Đình");
 	g_autoptr(JsonObject) bp_json = NULL;
 	g_autofree char *bp_id = NULL;
-	g_autoptr(CbCtlRun) create = NULL, list = NULL, show = NULL, occurrences = NULL;
-	g_autoptr(CbCtlRun) bad_rule = NULL, bad_duration = NULL, missing = NULL, bad_id = NULL;
+	g_autoptr(CbTestCtlRun) create = NULL, list = NULL, show = NULL, occurrences = NULL;
+	g_autoptr(CbTestCtlRun) bad_rule = NULL, bad_duration = NULL, missing = NULL, bad_id = NULL;
 	g_autoptr(JsonObject) listed = NULL;
 	g_autofree char *id_text = NULL;
 	g_autofree char *kind = NULL;
 	JsonArray *items;
 
-	cb_ctl_assert_ok(bp);
-	bp_json = cb_ctl_json(bp->out);
+	cb_test_ctl_assert_ok(bp);
+	bp_json = cb_test_ctl_json(bp->out);
 	bp_id = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(bp_json, "id"));
-	create = cb_ctl_admin(d, "schedule", "series", "create", "--rrule",
-			      "FREQ=MONTHLY;BYDAY=3TU", "--start", "08:00", "--duration", "210m",
-			      "--kind", "leadership", "--title", "Tiếp công dân định kỳ",
-			      "--presiding", "Chủ tịch UBND Thành phố", "--first-date",
-			      "2026-01-01", "--bridge-point", bp_id);
-	cb_ctl_assert_ok(create);
-	id_text = g_strdup_printf("%" G_GINT64_FORMAT, cb_ctl_record_id(create->out));
-	kind = cb_ctl_record_value(create->out, "kind");
+	create = cb_test_ctl_admin(
+		d, "schedule", "series", "create", "--rrule", "FREQ=MONTHLY;BYDAY=3TU", "--start",
+		"08:00", "--duration", "210m", "--kind", "leadership", "--title",
+		"Tiếp công dân định kỳ", "--presiding", "Chủ tịch UBND Thành phố", "--first-date",
+		"2026-01-01", "--bridge-point", bp_id);
+	cb_test_ctl_assert_ok(create);
+	id_text = g_strdup_printf("%" G_GINT64_FORMAT, cb_test_ctl_record_id(create->out));
+	kind = cb_test_ctl_record_value(create->out, "kind");
 	g_assert_cmpstr(kind, ==, "leadership");
 	g_assert_nonnull(strstr(create->out, "minutes:"));
 	g_assert_nonnull(strstr(create->out, "210\n"));
 
-	list = cb_ctl_admin(d, "schedule", "series", "list");
-	cb_ctl_assert_ok(list);
+	list = cb_test_ctl_admin(d, "schedule", "series", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_true(g_str_has_prefix(list->out, "ID  RULE"));
 	g_assert_nonnull(strstr(list->out, "FREQ=MONTHLY;BYDAY=3TU  08:00"));
 
-	show = cb_ctl_admin(d, "schedule", "series", "show", id_text);
-	cb_ctl_assert_ok(show);
+	show = cb_test_ctl_admin(d, "schedule", "series", "show", id_text);
+	cb_test_ctl_assert_ok(show);
 	g_assert_nonnull(strstr(show->out, "Asia/Ho_Chi_Minh"));
 	g_assert_nonnull(strstr(show->out, "2026-01-01"));
 
-	occurrences = cb_ctl_admin(d, "--format", "json", "schedule", "occurrences", "--series",
-				   id_text, "--from", "2026-01-01", "--to", "2026-12-31");
-	cb_ctl_assert_ok(occurrences);
-	listed = cb_ctl_json(occurrences->out);
+	occurrences =
+		cb_test_ctl_admin(d, "--format", "json", "schedule", "occurrences", "--series",
+				  id_text, "--from", "2026-01-01", "--to", "2026-12-31");
+	cb_test_ctl_assert_ok(occurrences);
+	listed = cb_test_ctl_json(occurrences->out);
 	items = json_object_get_array_member(listed, "items");
 	g_assert_cmpuint(json_array_get_length(items), ==, 12);
 	for (guint i = 0; i < 12; i++)
@@ -254,27 +75,27 @@ test_series(void)
 				==, third_tuesdays_2026[i]);
 
 	/* the daemon refuses a rule that yields nothing, with the reason */
-	bad_rule = cb_ctl_admin(d, "schedule", "series", "create", "--rrule",
-				"FREQ=MONTHLY;BYDAY=9TU", "--start", "08:00", "--duration", "1h",
-				"--kind", "regular", "--title", "x");
-	cb_ctl_assert_fails(bad_rule, 1, "yields no occurrence");
+	bad_rule = cb_test_ctl_admin(d, "schedule", "series", "create", "--rrule",
+				     "FREQ=MONTHLY;BYDAY=9TU", "--start", "08:00", "--duration",
+				     "1h", "--kind", "regular", "--title", "x");
+	cb_test_ctl_assert_fails(bad_rule, 1, "yields no occurrence");
 	/* a bare number is seconds: not whole minutes */
-	bad_duration =
-		cb_ctl_admin(d, "schedule", "series", "create", "--rrule", "FREQ=WEEKLY", "--start",
-			     "08:00", "--duration", "90", "--kind", "regular", "--title", "x");
-	cb_ctl_assert_fails(bad_duration, 2, "whole minutes");
-	missing = cb_ctl_admin(d, "schedule", "series", "create", "--start", "08:00");
-	cb_ctl_assert_fails(missing, 2, "--rrule");
-	bad_id = cb_ctl_admin(d, "schedule", "occurrences", "--series", "abc");
-	cb_ctl_assert_fails(bad_id, 2, "series id");
+	bad_duration = cb_test_ctl_admin(d, "schedule", "series", "create", "--rrule",
+					 "FREQ=WEEKLY", "--start", "08:00", "--duration", "90",
+					 "--kind", "regular", "--title", "x");
+	cb_test_ctl_assert_fails(bad_duration, 2, "whole minutes");
+	missing = cb_test_ctl_admin(d, "schedule", "series", "create", "--start", "08:00");
+	cb_test_ctl_assert_fails(missing, 2, "--rrule");
+	bad_id = cb_test_ctl_admin(d, "schedule", "occurrences", "--series", "abc");
+	cb_test_ctl_assert_fails(bad_id, 2, "series id");
 }
 
 static void
 test_move_and_cancel(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) create = NULL, occurrences = NULL, move = NULL, cancel = NULL;
-	g_autoptr(CbCtlRun) again = NULL, no_reason = NULL, table = NULL, not_one = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(CB_TEST_CTL_CONFIG_NO_SERIES);
+	g_autoptr(CbTestCtlRun) create = NULL, occurrences = NULL, move = NULL, cancel = NULL;
+	g_autoptr(CbTestCtlRun) again = NULL, no_reason = NULL, table = NULL, not_one = NULL;
 	g_autoptr(JsonObject) listed = NULL;
 	g_autoptr(GDateTime) first_dt = NULL;
 	g_autofree char *id_text = NULL;
@@ -282,15 +103,15 @@ test_move_and_cancel(void)
 	g_autofree char *first = NULL, *second = NULL;
 	JsonArray *items;
 
-	create = cb_ctl_admin(d, "schedule", "series", "create", "--rrule", "FREQ=WEEKLY",
-			      "--start", "14:00", "--duration", "2h", "--kind", "regular",
-			      "--title", "Tiếp hằng tuần");
-	cb_ctl_assert_ok(create);
-	id_text = g_strdup_printf("%" G_GINT64_FORMAT, cb_ctl_record_id(create->out));
-	occurrences =
-		cb_ctl_admin(d, "--format", "json", "schedule", "occurrences", "--series", id_text);
-	cb_ctl_assert_ok(occurrences);
-	listed = cb_ctl_json(occurrences->out);
+	create = cb_test_ctl_admin(d, "schedule", "series", "create", "--rrule", "FREQ=WEEKLY",
+				   "--start", "14:00", "--duration", "2h", "--kind", "regular",
+				   "--title", "Tiếp hằng tuần");
+	cb_test_ctl_assert_ok(create);
+	id_text = g_strdup_printf("%" G_GINT64_FORMAT, cb_test_ctl_record_id(create->out));
+	occurrences = cb_test_ctl_admin(d, "--format", "json", "schedule", "occurrences",
+					"--series", id_text);
+	cb_test_ctl_assert_ok(occurrences);
+	listed = cb_test_ctl_json(occurrences->out);
 	items = json_object_get_array_member(listed, "items");
 	g_assert_cmpuint(json_array_get_length(items), >=, 50);
 	first = g_strdup(json_object_get_string_member(json_array_get_object_element(items, 1),
@@ -300,27 +121,27 @@ test_move_and_cancel(void)
 	first_dt = g_date_time_new_from_iso8601(first, NULL);
 	new_start = cb_time_format_utc((g_date_time_to_unix(first_dt) + 3600) * G_USEC_PER_SEC);
 
-	move = cb_ctl_admin(d, "schedule", "move", "--series", id_text, "--occurrence", first,
-			    "--to", new_start, "--reason", "Chủ tịch đi công tác");
-	cb_ctl_assert_ok(move);
+	move = cb_test_ctl_admin(d, "schedule", "move", "--series", id_text, "--occurrence", first,
+				 "--to", new_start, "--reason", "Chủ tịch đi công tác");
+	cb_test_ctl_assert_ok(move);
 	g_assert_nonnull(strstr(move->out, "moved"));
 	g_assert_nonnull(strstr(move->out, new_start));
-	cancel = cb_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence", second,
-			      "--reason", "ngày lễ");
-	cb_ctl_assert_ok(cancel);
+	cancel = cb_test_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence",
+				   second, "--reason", "ngày lễ");
+	cb_test_ctl_assert_ok(cancel);
 	g_assert_nonnull(strstr(cancel->out, "cancelled"));
-	again = cb_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence", second,
-			     "--reason", "again");
-	cb_ctl_assert_fails(again, 1, "already cancelled");
-	no_reason =
-		cb_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence", second);
-	cb_ctl_assert_fails(no_reason, 2, "--reason");
-	not_one = cb_ctl_admin(d, "schedule", "move", "--series", id_text, "--occurrence",
-			       new_start, "--to", new_start, "--reason", "x");
-	cb_ctl_assert_fails(not_one, 1, "no occurrence");
+	again = cb_test_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence",
+				  second, "--reason", "again");
+	cb_test_ctl_assert_fails(again, 1, "already cancelled");
+	no_reason = cb_test_ctl_admin(d, "schedule", "cancel", "--series", id_text, "--occurrence",
+				      second);
+	cb_test_ctl_assert_fails(no_reason, 2, "--reason");
+	not_one = cb_test_ctl_admin(d, "schedule", "move", "--series", id_text, "--occurrence",
+				    new_start, "--to", new_start, "--reason", "x");
+	cb_test_ctl_assert_fails(not_one, 1, "no occurrence");
 
-	table = cb_ctl_admin(d, "schedule", "occurrences", "--series", id_text);
-	cb_ctl_assert_ok(table);
+	table = cb_test_ctl_admin(d, "schedule", "occurrences", "--series", id_text);
+	cb_test_ctl_assert_ok(table);
 	g_assert_true(g_str_has_prefix(table->out, "OCCURRENCE"));
 	g_assert_nonnull(strstr(table->out, "ngày lễ"));
 	g_assert_nonnull(strstr(table->out, "moved"));
@@ -329,86 +150,86 @@ test_move_and_cancel(void)
 static void
 test_session_lifecycle(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(CB_TEST_CTL_CONFIG_NO_SERIES);
 	g_autofree char *soon = cb_ctl_time_from_now(10);
 	g_autofree char *later = cb_ctl_time_from_now(180);
-	g_autoptr(CbCtlRun) create = NULL, create2 = NULL, start = NULL, again = NULL;
-	g_autoptr(CbCtlRun) end = NULL, cancel = NULL, no_reason = NULL, list = NULL;
-	g_autoptr(CbCtlRun) show = NULL, bad_kind = NULL, bad_id = NULL, open = NULL;
+	g_autoptr(CbTestCtlRun) create = NULL, create2 = NULL, start = NULL, again = NULL;
+	g_autoptr(CbTestCtlRun) end = NULL, cancel = NULL, no_reason = NULL, list = NULL;
+	g_autoptr(CbTestCtlRun) show = NULL, bad_kind = NULL, bad_id = NULL, open = NULL;
 	g_autofree char *id = NULL, *id2 = NULL, *state = NULL;
 
-	create = cb_ctl_admin(d, "session", "create", "--title", "Tiếp đột xuất", "--kind",
-			      "regular", "--start", soon, "--duration", "90m", "--presiding",
-			      "Phó Chủ tịch");
-	cb_ctl_assert_ok(create);
-	id = g_strdup_printf("%" G_GINT64_FORMAT, cb_ctl_record_id(create->out));
+	create = cb_test_ctl_admin(d, "session", "create", "--title", "Tiếp đột xuất", "--kind",
+				   "regular", "--start", soon, "--duration", "90m", "--presiding",
+				   "Phó Chủ tịch");
+	cb_test_ctl_assert_ok(create);
+	id = g_strdup_printf("%" G_GINT64_FORMAT, cb_test_ctl_record_id(create->out));
 	/* within 30 minutes of its start: its waiting room is open */
-	state = cb_ctl_record_value(create->out, "state");
+	state = cb_test_ctl_record_value(create->out, "state");
 	g_assert_cmpstr(state, ==, "open");
 
-	start = cb_ctl_admin(d, "session", "start", id);
-	cb_ctl_assert_ok(start);
+	start = cb_test_ctl_admin(d, "session", "start", id);
+	cb_test_ctl_assert_ok(start);
 	g_assert_nonnull(strstr(start->out, "live"));
-	again = cb_ctl_admin(d, "session", "start", id);
-	cb_ctl_assert_fails(again, 1, "is live");
-	end = cb_ctl_admin(d, "session", "end", id);
-	cb_ctl_assert_ok(end);
+	again = cb_test_ctl_admin(d, "session", "start", id);
+	cb_test_ctl_assert_fails(again, 1, "is live");
+	end = cb_test_ctl_admin(d, "session", "end", id);
+	cb_test_ctl_assert_ok(end);
 	g_assert_nonnull(strstr(end->out, "ended"));
 
-	create2 = cb_ctl_admin(d, "session", "create", "--title", "Tiếp chiều", "--kind",
-			       "leadership", "--start", later);
-	cb_ctl_assert_ok(create2);
-	id2 = g_strdup_printf("%" G_GINT64_FORMAT, cb_ctl_record_id(create2->out));
+	create2 = cb_test_ctl_admin(d, "session", "create", "--title", "Tiếp chiều", "--kind",
+				    "leadership", "--start", later);
+	cb_test_ctl_assert_ok(create2);
+	id2 = g_strdup_printf("%" G_GINT64_FORMAT, cb_test_ctl_record_id(create2->out));
 	g_assert_nonnull(strstr(create2->out, "scheduled"));
-	no_reason = cb_ctl_admin(d, "session", "cancel", id2);
-	cb_ctl_assert_fails(no_reason, 2, "--reason");
-	cancel = cb_ctl_admin(d, "session", "cancel", id2, "--reason", "mưa bão");
-	cb_ctl_assert_ok(cancel);
+	no_reason = cb_test_ctl_admin(d, "session", "cancel", id2);
+	cb_test_ctl_assert_fails(no_reason, 2, "--reason");
+	cancel = cb_test_ctl_admin(d, "session", "cancel", id2, "--reason", "mưa bão");
+	cb_test_ctl_assert_ok(cancel);
 	g_assert_nonnull(strstr(cancel->out, "mưa bão"));
-	open = cb_ctl_admin(d, "session", "open", id2);
-	cb_ctl_assert_fails(open, 1, "cancelled");
+	open = cb_test_ctl_admin(d, "session", "open", id2);
+	cb_test_ctl_assert_fails(open, 1, "cancelled");
 
-	list = cb_ctl_admin(d, "session", "list");
-	cb_ctl_assert_ok(list);
+	list = cb_test_ctl_admin(d, "session", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_true(g_str_has_prefix(list->out, "ID  STATE"));
 	g_assert_nonnull(strstr(list->out, "ended"));
 	g_assert_nonnull(strstr(list->out, "cancelled"));
-	show = cb_ctl_admin(d, "session", "show", id);
-	cb_ctl_assert_ok(show);
+	show = cb_test_ctl_admin(d, "session", "show", id);
+	cb_test_ctl_assert_ok(show);
 	g_assert_nonnull(strstr(show->out, "Phó Chủ tịch"));
 
-	bad_kind = cb_ctl_admin(d, "session", "create", "--title", "x", "--kind", "party");
-	cb_ctl_assert_fails(bad_kind, 1, "kind");
-	bad_id = cb_ctl_admin(d, "session", "open", "0");
-	cb_ctl_assert_fails(bad_id, 2, "session id");
+	bad_kind = cb_test_ctl_admin(d, "session", "create", "--title", "x", "--kind", "party");
+	cb_test_ctl_assert_fails(bad_kind, 1, "kind");
+	bad_id = cb_test_ctl_admin(d, "session", "open", "0");
+	cb_test_ctl_assert_fails(bad_id, 2, "session id");
 }
 
 static void
 test_staff_and_operator(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) bp =
-		cb_ctl_admin(d, "bridge-point", "add", "--code", "hk", "--name", "Hoàn Kiếm");
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(CB_TEST_CTL_CONFIG_NO_SERIES);
+	g_autoptr(CbTestCtlRun) bp =
+		cb_test_ctl_admin(d, "bridge-point", "add", "--code", "hk", "--name", "Hoàn Kiếm");
 	g_autofree char *staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
 	g_autofree char *operator_token = NULL;
-	g_autoptr(CbCtlRun) create = NULL, list = NULL, refused = NULL, series = NULL;
+	g_autoptr(CbTestCtlRun) create = NULL, list = NULL, refused = NULL, series = NULL;
 
-	cb_ctl_assert_ok(bp);
-	operator_token =
-		cb_test_daemon_issue_token(d, CB_ROLE_OPERATOR, cb_ctl_record_id(bp->out), 0, 0);
-	create = cb_ctl_run(NULL, "--url", d->url, "--token", staff, "session", "create", "--title",
-			    "Tiếp", "--kind", "regular");
-	cb_ctl_assert_ok(create);
-	list = cb_ctl_run(NULL, "--url", d->url, "--token", operator_token, "session", "list");
-	cb_ctl_assert_ok(list);
+	cb_test_ctl_assert_ok(bp);
+	operator_token = cb_test_daemon_issue_token(d, CB_ROLE_OPERATOR,
+						    cb_test_ctl_record_id(bp->out), 0, 0);
+	create = cb_test_ctl_run(NULL, "--url", d->url, "--token", staff, "session", "create",
+				 "--title", "Tiếp", "--kind", "regular");
+	cb_test_ctl_assert_ok(create);
+	list = cb_test_ctl_run(NULL, "--url", d->url, "--token", operator_token, "session", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_nonnull(strstr(list->out, "Tiếp"));
-	refused =
-		cb_ctl_run(NULL, "--url", d->url, "--token", operator_token, "session", "end", "1");
-	cb_ctl_assert_fails(refused, 1, "admin, staff");
-	series = cb_ctl_run(NULL, "--url", d->url, "--token", staff, "schedule", "series", "create",
-			    "--rrule", "FREQ=WEEKLY", "--start", "08:00", "--duration", "1h",
-			    "--kind", "regular", "--title", "x");
-	cb_ctl_assert_fails(series, 1, "admin");
+	refused = cb_test_ctl_run(NULL, "--url", d->url, "--token", operator_token, "session",
+				  "end", "1");
+	cb_test_ctl_assert_fails(refused, 1, "admin, staff");
+	series = cb_test_ctl_run(NULL, "--url", d->url, "--token", staff, "schedule", "series",
+				 "create", "--rrule", "FREQ=WEEKLY", "--start", "08:00",
+				 "--duration", "1h", "--kind", "regular", "--title", "x");
+	cb_test_ctl_assert_fails(series, 1, "admin");
 }
 
 int

@@ -8,188 +8,9 @@
 #include "civic-bridge/cb-auth.h"
 #include "civic-bridge/cb-store.h"
 
-#include "cb-test-daemon.h"
+#include "cb-test-ctl.h"
 
-/* a civic-bridgectl that has not finished by then is killed and the test fails */
-#define CB_CTL_RUN_TIMEOUT_MS 20000
-#define CB_CTL_TOKEN_PATTERN  "^cbt_[A-Za-z0-9_-]{43}$"
-/* well formed, but no store has it */
-#define CB_CTL_UNKNOWN_TOKEN "cbt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-
-typedef struct {
-	int status; /* the exit status; 128 + signal when killed */
-	char *out;
-	char *err;
-} CbCtlRun;
-
-static void
-cb_ctl_run_free(CbCtlRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbCtlRun, cb_ctl_run_free)
-
-typedef struct {
-	gboolean done;
-	gboolean timed_out;
-	char *out;
-	char *err;
-} CbCtlWait;
-
-static void
-cb_ctl_communicate_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	CbCtlWait *wait = user_data;
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &wait->out, &wait->err,
-					     &error);
-	g_assert_no_error(error);
-	wait->done = TRUE;
-}
-
-static gboolean
-cb_ctl_timeout_cb(gpointer user_data)
-{
-	((CbCtlWait *)user_data)->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static GSubprocess *
-cb_ctl_spawn(const char *const *env, const char *const *args)
-{
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	GSubprocess *process;
-
-	/* nothing from the developer's shell: only what the test gives */
-	g_subprocess_launcher_unsetenv(launcher, "CIVIC_BRIDGE_URL");
-	g_subprocess_launcher_unsetenv(launcher, "CIVIC_BRIDGE_TOKEN");
-	g_subprocess_launcher_unsetenv(launcher, "STATE_DIRECTORY");
-	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C.UTF-8", TRUE);
-	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
-		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
-	}
-	g_ptr_array_add(argv, (gpointer)cb_test_program("CB_CTL_PATH"));
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	return process;
-}
-
-/* runs civic-bridgectl with @args, "NAME=value" @env added, in at most
- * CB_CTL_RUN_TIMEOUT_MS; the main context is iterated, so an in-process
- * server answers meanwhile */
-static CbCtlRun *
-cb_ctl_runv(const char *const *env, const char *const *args)
-{
-	g_autoptr(GSubprocess) process = cb_ctl_spawn(env, args);
-	g_autofree char *line = g_strjoinv(" ", (char **)args);
-	CbCtlWait wait = {0};
-	GSource *timer = g_timeout_source_new(CB_CTL_RUN_TIMEOUT_MS);
-	CbCtlRun *run = g_new0(CbCtlRun, 1);
-
-	g_source_set_callback(timer, cb_ctl_timeout_cb, &wait, NULL);
-	g_source_attach(timer, NULL);
-	g_subprocess_communicate_utf8_async(process, NULL, NULL, cb_ctl_communicate_cb, &wait);
-	while (!wait.done && !wait.timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	if (!wait.done) {
-		g_subprocess_force_exit(process);
-		while (!wait.done)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	g_source_destroy(timer);
-	g_source_unref(timer);
-	g_subprocess_wait(process, NULL, NULL);
-	run->status = g_subprocess_get_if_exited(process)
-			      ? g_subprocess_get_exit_status(process)
-			      : 128 + g_subprocess_get_term_sig(process);
-	run->out = g_steal_pointer(&wait.out);
-	run->err = g_steal_pointer(&wait.err);
-	g_test_message("civic-bridgectl %s -> %d\nstdout: %s\nstderr: %s", line, run->status,
-		       run->out, run->err);
-	g_assert_false(wait.timed_out);
-	return run;
-}
-
-#define cb_ctl_run(env, ...) cb_ctl_runv((env), (const char *const[]){__VA_ARGS__, NULL})
-/* as the test daemon's admin */
-#define cb_ctl_admin(d, ...)                                                                       \
-	cb_ctl_runv(NULL, (const char *const[]){"--url", (d)->url, "--token", (d)->admin_token,    \
-						__VA_ARGS__, NULL})
-
-/* a success says nothing on stderr */
-static void
-cb_ctl_assert_ok(CbCtlRun *run)
-{
-	g_assert_cmpstr(run->err, ==, "");
-	g_assert_cmpint(run->status, ==, 0);
-}
-
-/* a failure with @status, @needle in the message and nothing on stdout */
-static void
-cb_ctl_assert_fails(CbCtlRun *run, int status, const char *needle)
-{
-	g_assert_cmpint(run->status, ==, status);
-	g_assert_cmpstr(run->out, ==, "");
-	g_assert_true(g_str_has_prefix(run->err, "civic-bridgectl: "));
-	g_assert_nonnull(strstr(run->err, needle));
-}
-
-static CbTestDaemon *
-cb_ctl_daemon(void)
-{
-	CbTestDaemon *d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-
-	cb_test_daemon_start(d, &error);
-	g_assert_no_error(error);
-	return d;
-}
-
-static JsonObject *
-cb_ctl_json(const char *text)
-{
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_data(parser, text, -1, &error);
-	g_assert_no_error(error);
-	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
-}
-
-/* the value of a "name:  value" line of a record */
-static char *
-cb_ctl_record_value(const char *text, const char *name)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autofree char *prefix = g_strconcat(name, ":", NULL);
-
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (g_str_has_prefix(lines[i], prefix))
-			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
-	}
-	g_test_message("no '%s' in:\n%s", name, text);
-	g_assert_not_reached();
-	return NULL;
-}
-
-static gint64
-cb_ctl_record_id(const char *text)
-{
-	g_autofree char *id = cb_ctl_record_value(text, "id");
-
-	return g_ascii_strtoll(id, NULL, 10);
-}
+#define CB_CTL_TOKEN_PATTERN "^cbt_[A-Za-z0-9_-]{43}$"
 
 /* the column, in characters, where @needle starts on the line that holds it */
 static glong
@@ -207,18 +28,19 @@ cb_ctl_column_of(const char *text, const char *needle)
 static void
 test_health(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) table = cb_ctl_run(NULL, "--url", d->url, "health");
-	g_autoptr(CbCtlRun) json = cb_ctl_run(NULL, "--url", d->url, "--format", "json", "health");
-	g_autoptr(CbCtlRun) down = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) table = cb_test_ctl_run(NULL, "--url", d->url, "health");
+	g_autoptr(CbTestCtlRun) json =
+		cb_test_ctl_run(NULL, "--url", d->url, "--format", "json", "health");
+	g_autoptr(CbTestCtlRun) down = NULL;
 	g_autoptr(JsonObject) root = NULL;
 	JsonObject *readyz;
 
-	cb_ctl_assert_ok(table);
+	cb_test_ctl_assert_ok(table);
 	g_assert_nonnull(g_strrstr(table->out, "healthz  200   alive\n"));
 	g_assert_nonnull(g_strrstr(table->out, "readyz   200   ready\n"));
-	cb_ctl_assert_ok(json);
-	root = cb_ctl_json(json->out);
+	cb_test_ctl_assert_ok(json);
+	root = cb_test_ctl_json(json->out);
 	g_assert_cmpstr(json_object_get_string_member(root, "url"), ==, d->url);
 	readyz = json_object_get_object_member(root, "readyz");
 	g_assert_cmpint(json_object_get_int_member(readyz, "http_status"), ==, 200);
@@ -228,20 +50,20 @@ test_health(void)
 
 	/* once the daemon is gone, the same URL is refused */
 	g_assert_cmpint(cb_test_daemon_signal_and_wait(d, SIGTERM, 10000), ==, 0);
-	down = cb_ctl_run(NULL, "--url", d->url, "health");
-	cb_ctl_assert_fails(down, 1, d->url);
+	down = cb_test_ctl_run(NULL, "--url", d->url, "health");
+	cb_test_ctl_assert_fails(down, 1, d->url);
 }
 
 static void
 test_bridge_point_table(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) add =
-		cb_ctl_admin(d, "bridge-point", "add", "--code", "ba-dinh", "--name",
-			     "Điểm cầu phường Ba Đình", "--district", "Ba Đình");
-	g_autoptr(CbCtlRun) add2 =
-		cb_ctl_admin(d, "bridge-point", "add", "--code", "hk", "--name", "HK");
-	g_autoptr(CbCtlRun) list = NULL, show = NULL, update = NULL, remove = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) add =
+		cb_test_ctl_admin(d, "bridge-point", "add", "--code", "ba-dinh", "--name",
+				  "Điểm cầu phường Ba Đình", "--district", "Ba Đình");
+	g_autoptr(CbTestCtlRun) add2 =
+		cb_test_ctl_admin(d, "bridge-point", "add", "--code", "hk", "--name", "HK");
+	g_autoptr(CbTestCtlRun) list = NULL, show = NULL, update = NULL, remove = NULL;
 	g_autoptr(JsonNode) json = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *name = NULL;
@@ -249,17 +71,17 @@ test_bridge_point_table(void)
 	g_autofree char *removed = NULL;
 	gint64 id, id2;
 
-	cb_ctl_assert_ok(add);
-	cb_ctl_assert_ok(add2);
-	id = cb_ctl_record_id(add->out);
-	id2 = cb_ctl_record_id(add2->out);
+	cb_test_ctl_assert_ok(add);
+	cb_test_ctl_assert_ok(add2);
+	id = cb_test_ctl_record_id(add->out);
+	id2 = cb_test_ctl_record_id(add2->out);
 	g_assert_cmpint(id, >, 0);
 	g_assert_cmpint(id2, >, id);
-	name = cb_ctl_record_value(add->out, "name");
+	name = cb_test_ctl_record_value(add->out, "name");
 	g_assert_cmpstr(name, ==, "Điểm cầu phường Ba Đình");
 
-	list = cb_ctl_admin(d, "bridge-point", "list");
-	cb_ctl_assert_ok(list);
+	list = cb_test_ctl_admin(d, "bridge-point", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_true(g_str_has_prefix(list->out, "ID  CODE     NAME"));
 	/* columns line up in characters, not bytes, and an empty district shows "-" */
 	g_assert_cmpint(cb_ctl_column_of(list->out, "Ba Đình\n"), ==,
@@ -268,21 +90,21 @@ test_bridge_point_table(void)
 			cb_ctl_column_of(list->out, "DISTRICT"));
 
 	id_text = g_strdup_printf("%" G_GINT64_FORMAT, id);
-	show = cb_ctl_admin(d, "bridge-point", "show", id_text);
-	cb_ctl_assert_ok(show);
-	g_assert_cmpint(cb_ctl_record_id(show->out), ==, id);
+	show = cb_test_ctl_admin(d, "bridge-point", "show", id_text);
+	cb_test_ctl_assert_ok(show);
+	g_assert_cmpint(cb_test_ctl_record_id(show->out), ==, id);
 	g_assert_nonnull(strstr(show->out, "code:      ba-dinh\n"));
 
-	update = cb_ctl_admin(d, "bridge-point", "update", id_text, "--name", "Ba Đình 2");
-	cb_ctl_assert_ok(update);
+	update = cb_test_ctl_admin(d, "bridge-point", "update", id_text, "--name", "Ba Đình 2");
+	cb_test_ctl_assert_ok(update);
 	g_assert_nonnull(strstr(update->out, "name:      Ba Đình 2\n"));
 	path = g_strdup_printf("/api/v1/bridge-points/%" G_GINT64_FORMAT, id);
 	g_assert_cmpuint(cb_test_http(d, "GET", path, d->admin_token, NULL, &json), ==, 200);
 	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(json), "name"), ==,
 			"Ba Đình 2");
 
-	remove = cb_ctl_admin(d, "bridge-point", "remove", id_text);
-	cb_ctl_assert_ok(remove);
+	remove = cb_test_ctl_admin(d, "bridge-point", "remove", id_text);
+	cb_test_ctl_assert_ok(remove);
 	removed = g_strdup_printf("removed bridge point %s\n", id_text);
 	g_assert_cmpstr(remove->out, ==, removed);
 	g_assert_cmpuint(cb_test_http(d, "GET", path, d->admin_token, NULL, NULL), ==, 404);
@@ -291,49 +113,49 @@ test_bridge_point_table(void)
 static void
 test_bridge_point_json(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) add =
-		cb_ctl_admin(d, "--format", "json", "bridge-point", "add", "--code", "tay-ho",
-			     "--name", "Tây Hồ", "--district", "Tây Hồ");
-	g_autoptr(CbCtlRun) list = NULL, show = NULL, update = NULL, remove = NULL, gone = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) add =
+		cb_test_ctl_admin(d, "--format", "json", "bridge-point", "add", "--code", "tay-ho",
+				  "--name", "Tây Hồ", "--district", "Tây Hồ");
+	g_autoptr(CbTestCtlRun) list = NULL, show = NULL, update = NULL, remove = NULL, gone = NULL;
 	g_autoptr(JsonObject) created = NULL, listed = NULL, shown = NULL, updated = NULL;
 	g_autofree char *id_text = NULL;
 	JsonArray *items;
 
-	cb_ctl_assert_ok(add);
-	created = cb_ctl_json(add->out);
+	cb_test_ctl_assert_ok(add);
+	created = cb_test_ctl_json(add->out);
 	g_assert_cmpint(json_object_get_int_member(created, "id"), >, 0);
 	g_assert_cmpstr(json_object_get_string_member(created, "name"), ==, "Tây Hồ");
 	id_text = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(created, "id"));
 
 	/* a global option after the command counts too */
-	list = cb_ctl_admin(d, "bridge-point", "list", "--format", "json");
-	cb_ctl_assert_ok(list);
-	listed = cb_ctl_json(list->out);
+	list = cb_test_ctl_admin(d, "bridge-point", "list", "--format", "json");
+	cb_test_ctl_assert_ok(list);
+	listed = cb_test_ctl_json(list->out);
 	items = json_object_get_array_member(listed, "items");
 	g_assert_cmpuint(json_array_get_length(items), ==, 1);
 	g_assert_cmpstr(
 		json_object_get_string_member(json_array_get_object_element(items, 0), "code"), ==,
 		"tay-ho");
 
-	show = cb_ctl_admin(d, "--format", "json", "bridge-point", "show", id_text);
-	cb_ctl_assert_ok(show);
-	shown = cb_ctl_json(show->out);
+	show = cb_test_ctl_admin(d, "--format", "json", "bridge-point", "show", id_text);
+	cb_test_ctl_assert_ok(show);
+	shown = cb_test_ctl_json(show->out);
 	g_assert_cmpstr(json_object_get_string_member(shown, "district"), ==, "Tây Hồ");
 
 	/* an empty --district clears it */
-	update = cb_ctl_admin(d, "--format", "json", "bridge-point", "update", id_text,
-			      "--district", "");
-	cb_ctl_assert_ok(update);
-	updated = cb_ctl_json(update->out);
+	update = cb_test_ctl_admin(d, "--format", "json", "bridge-point", "update", id_text,
+				   "--district", "");
+	cb_test_ctl_assert_ok(update);
+	updated = cb_test_ctl_json(update->out);
 	g_assert_true(json_object_get_null_member(updated, "district"));
 	g_assert_cmpstr(json_object_get_string_member(updated, "name"), ==, "Tây Hồ");
 
-	remove = cb_ctl_admin(d, "--format", "json", "bridge-point", "remove", id_text);
-	cb_ctl_assert_ok(remove);
+	remove = cb_test_ctl_admin(d, "--format", "json", "bridge-point", "remove", id_text);
+	cb_test_ctl_assert_ok(remove);
 	g_assert_cmpstr(remove->out, ==, "");
-	gone = cb_ctl_admin(d, "bridge-point", "show", id_text);
-	cb_ctl_assert_fails(gone, 1, "(not_found, HTTP 404)");
+	gone = cb_test_ctl_admin(d, "bridge-point", "show", id_text);
+	cb_test_ctl_assert_fails(gone, 1, "(not_found, HTTP 404)");
 }
 
 /* GET /api/v1/me with @token: its status, and the answer in *@me */
@@ -361,20 +183,21 @@ cb_ctl_time(JsonObject *object, const char *member)
 static void
 test_token_staff(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) create = cb_ctl_admin(d, "token", "create", "--role", "staff",
-						  "--label", "IT desk", "--expires-in", "90m");
-	g_autoptr(CbCtlRun) list = NULL, revoke = NULL, live = NULL, all = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) create =
+		cb_test_ctl_admin(d, "token", "create", "--role", "staff", "--label", "IT desk",
+				  "--expires-in", "90m");
+	g_autoptr(CbTestCtlRun) list = NULL, revoke = NULL, live = NULL, all = NULL;
 	g_autoptr(JsonObject) me = NULL;
 	g_autofree char *secret = NULL;
 	g_autofree char *id_text = NULL;
 	gint64 lifetime;
 
-	cb_ctl_assert_ok(create);
+	cb_test_ctl_assert_ok(create);
 	g_assert_nonnull(strstr(create->out, "shown only once"));
-	secret = cb_ctl_record_value(create->out, "token");
+	secret = cb_test_ctl_record_value(create->out, "token");
 	g_assert_true(g_regex_match_simple(CB_CTL_TOKEN_PATTERN, secret, 0, 0));
-	id_text = cb_ctl_record_value(create->out, "id");
+	id_text = cb_test_ctl_record_value(create->out, "id");
 
 	/* the printed secret is a working staff token */
 	g_assert_cmpuint(cb_ctl_me(d, secret, &me), ==, 200);
@@ -384,22 +207,22 @@ test_token_staff(void)
 	g_assert_cmpint(lifetime, >=, 90 * 60 - 1);
 	g_assert_cmpint(lifetime, <=, 90 * 60 + 1);
 
-	list = cb_ctl_admin(d, "token", "list");
-	cb_ctl_assert_ok(list);
+	list = cb_test_ctl_admin(d, "token", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_nonnull(strstr(list->out, "IT desk"));
 	g_assert_null(strstr(list->out, secret));
 
-	revoke = cb_ctl_admin(d, "token", "revoke", id_text);
-	cb_ctl_assert_ok(revoke);
+	revoke = cb_test_ctl_admin(d, "token", "revoke", id_text);
+	cb_test_ctl_assert_ok(revoke);
 	g_assert_nonnull(strstr(revoke->out, id_text));
 	g_assert_cmpuint(cb_ctl_me(d, secret, NULL), ==, 401);
 
 	/* a revoked token is listed only with --all */
-	live = cb_ctl_admin(d, "token", "list");
-	cb_ctl_assert_ok(live);
+	live = cb_test_ctl_admin(d, "token", "list");
+	cb_test_ctl_assert_ok(live);
 	g_assert_null(strstr(live->out, "IT desk"));
-	all = cb_ctl_admin(d, "token", "list", "--all");
-	cb_ctl_assert_ok(all);
+	all = cb_test_ctl_admin(d, "token", "list", "--all");
+	cb_test_ctl_assert_ok(all);
 	g_assert_nonnull(strstr(all->out, "IT desk"));
 	g_assert_nonnull(strstr(all->out, "revoked"));
 }
@@ -407,16 +230,17 @@ test_token_staff(void)
 static void
 test_token_operator(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) unbound = cb_ctl_admin(d, "token", "create", "--role", "operator");
-	g_autoptr(CbCtlRun) create = NULL, list = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) unbound =
+		cb_test_ctl_admin(d, "token", "create", "--role", "operator");
+	g_autoptr(CbTestCtlRun) create = NULL, list = NULL;
 	g_autoptr(JsonNode) bp = NULL;
 	g_autoptr(JsonObject) created = NULL, me = NULL;
 	g_autofree char *bp_text = NULL;
 	const char *secret;
 	gint64 bp_id;
 
-	cb_ctl_assert_fails(unbound, 1, "must be bound to a bridge point");
+	cb_test_ctl_assert_fails(unbound, 1, "must be bound to a bridge point");
 	g_assert_nonnull(strstr(unbound->err, "(invalid_request, HTTP 400)"));
 
 	g_assert_cmpuint(cb_test_http(d, "POST", "/api/v1/bridge-points", d->admin_token,
@@ -424,10 +248,10 @@ test_token_operator(void)
 			 ==, 201);
 	bp_id = json_object_get_int_member(json_node_get_object(bp), "id");
 	bp_text = g_strdup_printf("%" G_GINT64_FORMAT, bp_id);
-	create = cb_ctl_admin(d, "--format", "json", "token", "create", "--role", "operator",
-			      "--bridge-point", bp_text, "--label", "Hoàn Kiếm desk");
-	cb_ctl_assert_ok(create);
-	created = cb_ctl_json(create->out);
+	create = cb_test_ctl_admin(d, "--format", "json", "token", "create", "--role", "operator",
+				   "--bridge-point", bp_text, "--label", "Hoàn Kiếm desk");
+	cb_test_ctl_assert_ok(create);
+	created = cb_test_ctl_json(create->out);
 	secret = json_object_get_string_member(created, "token");
 	g_assert_true(g_regex_match_simple(CB_CTL_TOKEN_PATTERN, secret, 0, 0));
 	g_assert_cmpint(json_object_get_int_member(created, "bridge_point_id"), ==, bp_id);
@@ -437,8 +261,8 @@ test_token_operator(void)
 	g_assert_cmpstr(json_object_get_string_member(me, "role"), ==, "operator");
 	g_assert_cmpint(json_object_get_int_member(me, "bridge_point_id"), ==, bp_id);
 
-	list = cb_ctl_admin(d, "--format", "json", "token", "list");
-	cb_ctl_assert_ok(list);
+	list = cb_test_ctl_admin(d, "--format", "json", "token", "list");
+	cb_test_ctl_assert_ok(list);
 	g_assert_nonnull(strstr(list->out, "Hoàn Kiếm desk"));
 	g_assert_null(strstr(list->out, secret));
 }
@@ -446,59 +270,60 @@ test_token_operator(void)
 static void
 test_env(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
 	g_autofree char *url = g_strconcat("CIVIC_BRIDGE_URL=", d->url, NULL);
 	g_autofree char *token = g_strconcat("CIVIC_BRIDGE_TOKEN=", d->admin_token, NULL);
 	const char *const env[] = {url, token, NULL};
 	const char *const wrong_url[] = {"CIVIC_BRIDGE_URL=http://127.0.0.1:1", token, NULL};
-	g_autoptr(CbCtlRun) add = cb_ctl_run(env, "bridge-point", "add", "--code", "env", "--name",
-					     "From the environment");
-	g_autoptr(CbCtlRun) list = cb_ctl_run(env, "bridge-point", "list");
-	g_autoptr(CbCtlRun) overridden =
-		cb_ctl_run(wrong_url, "--url", d->url, "bridge-point", "list");
-	g_autoptr(CbCtlRun) no_token = cb_ctl_run(NULL, "--url", d->url, "bridge-point", "list");
+	g_autoptr(CbTestCtlRun) add = cb_test_ctl_run(env, "bridge-point", "add", "--code", "env",
+						      "--name", "From the environment");
+	g_autoptr(CbTestCtlRun) list = cb_test_ctl_run(env, "bridge-point", "list");
+	g_autoptr(CbTestCtlRun) overridden =
+		cb_test_ctl_run(wrong_url, "--url", d->url, "bridge-point", "list");
+	g_autoptr(CbTestCtlRun) no_token =
+		cb_test_ctl_run(NULL, "--url", d->url, "bridge-point", "list");
 
-	cb_ctl_assert_ok(add);
-	cb_ctl_assert_ok(list);
+	cb_test_ctl_assert_ok(add);
+	cb_test_ctl_assert_ok(list);
 	g_assert_nonnull(strstr(list->out, "From the environment"));
 	/* --url wins over the environment */
-	cb_ctl_assert_ok(overridden);
+	cb_test_ctl_assert_ok(overridden);
 	g_assert_nonnull(strstr(overridden->out, "From the environment"));
-	cb_ctl_assert_fails(no_token, 2, "CIVIC_BRIDGE_TOKEN");
+	cb_test_ctl_assert_fails(no_token, 2, "CIVIC_BRIDGE_TOKEN");
 }
 
 static void
 test_audit(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
-	g_autoptr(CbCtlRun) add =
-		cb_ctl_admin(d, "bridge-point", "add", "--code", "audited", "--name", "Audited");
-	g_autoptr(CbCtlRun) table = cb_ctl_admin(d, "audit", "--limit", "1");
-	g_autoptr(CbCtlRun) json = cb_ctl_admin(d, "--format", "json", "audit");
-	g_autoptr(CbCtlRun) older = NULL;
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
+	g_autoptr(CbTestCtlRun) add = cb_test_ctl_admin(d, "bridge-point", "add", "--code",
+							"audited", "--name", "Audited");
+	g_autoptr(CbTestCtlRun) table = cb_test_ctl_admin(d, "audit", "--limit", "1");
+	g_autoptr(CbTestCtlRun) json = cb_test_ctl_admin(d, "--format", "json", "audit");
+	g_autoptr(CbTestCtlRun) older = NULL;
 	g_autoptr(JsonObject) root = NULL, page = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autofree char *newest_text = NULL;
 	JsonArray *items;
 	gint64 newest;
 
-	cb_ctl_assert_ok(add);
-	cb_ctl_assert_ok(table);
+	cb_test_ctl_assert_ok(add);
+	cb_test_ctl_assert_ok(table);
 	lines = g_strsplit(table->out, "\n", -1);
 	/* the header, one entry, and the empty string after the last newline */
 	g_assert_cmpuint(g_strv_length(lines), ==, 3);
 	g_assert_true(g_str_has_prefix(lines[0], "ID  AT"));
 	g_assert_nonnull(strstr(lines[1], "bridge_point.create"));
 
-	cb_ctl_assert_ok(json);
-	root = cb_ctl_json(json->out);
+	cb_test_ctl_assert_ok(json);
+	root = cb_test_ctl_json(json->out);
 	items = json_object_get_array_member(root, "items");
 	g_assert_cmpuint(json_array_get_length(items), >=, 2);
 	newest = json_object_get_int_member(json_array_get_object_element(items, 0), "id");
 	newest_text = g_strdup_printf("%" G_GINT64_FORMAT, newest);
-	older = cb_ctl_admin(d, "--format", "json", "audit", "--before", newest_text);
-	cb_ctl_assert_ok(older);
-	page = cb_ctl_json(older->out);
+	older = cb_test_ctl_admin(d, "--format", "json", "audit", "--before", newest_text);
+	cb_test_ctl_assert_ok(older);
+	page = cb_test_ctl_json(older->out);
 	items = json_object_get_array_member(page, "items");
 	g_assert_cmpuint(json_array_get_length(items), >=, 1);
 	for (guint i = 0; i < json_array_get_length(items); i++)
@@ -547,12 +372,12 @@ test_init_admin_fresh(void)
 	g_autofree char *dir = g_dir_make_tmp("civic-bridgectl-test-XXXXXX", &error);
 	g_autofree char *state = g_build_filename(dir, "state", NULL);
 	g_autofree char *db = g_build_filename(state, "civic-bridge.db", NULL);
-	g_autoptr(CbCtlRun) first = NULL, again = NULL;
+	g_autoptr(CbTestCtlRun) first = NULL, again = NULL;
 	g_autofree char *token = NULL;
 	GStatBuf st;
 
 	g_assert_no_error(error);
-	first = cb_ctl_run(NULL, "--state-dir", state, "init-admin");
+	first = cb_test_ctl_run(NULL, "--state-dir", state, "init-admin");
 	g_assert_cmpint(first->status, ==, 0);
 	/* the token alone, on one line */
 	g_assert_true(g_str_has_suffix(first->out, "\n"));
@@ -566,8 +391,8 @@ test_init_admin_fresh(void)
 	g_assert_cmpint(g_stat(db, &st), ==, 0);
 	g_assert_cmpint(st.st_mode & 0077, ==, 0);
 
-	again = cb_ctl_run(NULL, "--state-dir", state, "init-admin");
-	cb_ctl_assert_fails(again, 1, "--force");
+	again = cb_test_ctl_run(NULL, "--state-dir", state, "init-admin");
+	cb_test_ctl_assert_fails(again, 1, "--force");
 	cb_ctl_assert_admin_token(state, token);
 
 	cb_ctl_remove_tree(dir);
@@ -576,18 +401,19 @@ test_init_admin_fresh(void)
 static void
 test_init_admin_force(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
 	/* the daemon runs and its store already has an admin token */
-	g_autoptr(CbCtlRun) refused = cb_ctl_run(NULL, "--state-dir", d->state_dir, "init-admin");
-	g_autoptr(CbCtlRun) forced = NULL;
+	g_autoptr(CbTestCtlRun) refused =
+		cb_test_ctl_run(NULL, "--state-dir", d->state_dir, "init-admin");
+	g_autoptr(CbTestCtlRun) forced = NULL;
 	g_autoptr(JsonObject) me = NULL;
 	g_autofree char *token = NULL;
 
-	cb_ctl_assert_fails(refused, 1, "live admin token");
+	cb_test_ctl_assert_fails(refused, 1, "live admin token");
 	g_assert_cmpuint(cb_ctl_me(d, d->admin_token, NULL), ==, 200);
 
-	forced = cb_ctl_run(NULL, "init-admin", "--state-dir", d->state_dir, "--force", "--label",
-			    "recovered");
+	forced = cb_test_ctl_run(NULL, "init-admin", "--state-dir", d->state_dir, "--force",
+				 "--label", "recovered");
 	g_assert_cmpint(forced->status, ==, 0);
 	g_assert_true(g_str_has_suffix(forced->out, "\n"));
 	token = g_strndup(forced->out, strlen(forced->out) - 1);
@@ -605,7 +431,7 @@ test_usage(void)
 {
 	/* a URL where nothing listens: a usage error must be found before any request */
 	const char *const env[] = {"CIVIC_BRIDGE_URL=http://127.0.0.1:1",
-				   "CIVIC_BRIDGE_TOKEN=" CB_CTL_UNKNOWN_TOKEN, NULL};
+				   "CIVIC_BRIDGE_TOKEN=" CB_TEST_CTL_UNKNOWN_TOKEN, NULL};
 	const struct {
 		const char *const args[8];
 		const char *needle;
@@ -632,9 +458,9 @@ test_usage(void)
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autoptr(CbCtlRun) run = cb_ctl_runv(env, cases[i].args);
+		g_autoptr(CbTestCtlRun) run = cb_test_ctl_runv(env, NULL, cases[i].args);
 
-		cb_ctl_assert_fails(run, 2, cases[i].needle);
+		cb_test_ctl_assert_fails(run, 2, cases[i].needle);
 		g_assert_nonnull(strstr(run->err, "--help"));
 	}
 }
@@ -642,30 +468,31 @@ test_usage(void)
 static void
 test_errors(void)
 {
-	g_autoptr(CbTestDaemon) d = cb_ctl_daemon();
+	g_autoptr(CbTestDaemon) d = cb_test_ctl_daemon_new(NULL);
 	const char *malformed = "hunter2-not-a-token";
-	g_autoptr(CbCtlRun) unknown = cb_ctl_run(NULL, "--url", d->url, "--token",
-						 CB_CTL_UNKNOWN_TOKEN, "bridge-point", "list");
-	g_autoptr(CbCtlRun) bad =
-		cb_ctl_run(NULL, "--url", d->url, "--token", malformed, "token", "list");
-	g_autoptr(CbCtlRun) missing_bp = cb_ctl_admin(d, "bridge-point", "show", "999");
-	g_autoptr(CbCtlRun) missing_token = cb_ctl_admin(d, "token", "revoke", "999");
-	g_autoptr(CbCtlRun) unreachable = cb_ctl_run(NULL, "--url", "http://127.0.0.1:1", "--token",
-						     d->admin_token, "token", "list");
-	g_autoptr(CbCtlRun) forbidden = NULL;
+	g_autoptr(CbTestCtlRun) unknown =
+		cb_test_ctl_run(NULL, "--url", d->url, "--token", CB_TEST_CTL_UNKNOWN_TOKEN,
+				"bridge-point", "list");
+	g_autoptr(CbTestCtlRun) bad =
+		cb_test_ctl_run(NULL, "--url", d->url, "--token", malformed, "token", "list");
+	g_autoptr(CbTestCtlRun) missing_bp = cb_test_ctl_admin(d, "bridge-point", "show", "999");
+	g_autoptr(CbTestCtlRun) missing_token = cb_test_ctl_admin(d, "token", "revoke", "999");
+	g_autoptr(CbTestCtlRun) unreachable = cb_test_ctl_run(
+		NULL, "--url", "http://127.0.0.1:1", "--token", d->admin_token, "token", "list");
+	g_autoptr(CbTestCtlRun) forbidden = NULL;
 	g_autofree char *staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
 
-	cb_ctl_assert_fails(unknown, 1, "(unauthenticated, HTTP 401)");
-	g_assert_null(strstr(unknown->err, CB_CTL_UNKNOWN_TOKEN));
-	cb_ctl_assert_fails(bad, 1, "unauthenticated");
+	cb_test_ctl_assert_fails(unknown, 1, "(unauthenticated, HTTP 401)");
+	g_assert_null(strstr(unknown->err, CB_TEST_CTL_UNKNOWN_TOKEN));
+	cb_test_ctl_assert_fails(bad, 1, "unauthenticated");
 	g_assert_null(strstr(bad->err, malformed));
-	cb_ctl_assert_fails(missing_bp, 1, "(not_found, HTTP 404)");
-	cb_ctl_assert_fails(missing_token, 1, "not_found");
-	cb_ctl_assert_fails(unreachable, 1, "http://127.0.0.1:1");
+	cb_test_ctl_assert_fails(missing_bp, 1, "(not_found, HTTP 404)");
+	cb_test_ctl_assert_fails(missing_token, 1, "not_found");
+	cb_test_ctl_assert_fails(unreachable, 1, "http://127.0.0.1:1");
 	g_assert_null(strstr(unreachable->err, d->admin_token));
 
-	forbidden = cb_ctl_run(NULL, "--url", d->url, "--token", staff, "token", "list");
-	cb_ctl_assert_fails(forbidden, 1, "(forbidden, HTTP 403)");
+	forbidden = cb_test_ctl_run(NULL, "--url", d->url, "--token", staff, "token", "list");
+	cb_test_ctl_assert_fails(forbidden, 1, "(forbidden, HTTP 403)");
 	g_assert_null(strstr(forbidden->err, staff));
 }
 
@@ -705,7 +532,7 @@ test_not_json(void)
 	g_autoptr(GError) error = NULL;
 	GSList *uris;
 	g_autofree char *url = NULL;
-	g_autoptr(CbCtlRun) health = NULL, gateway = NULL, redirect = NULL;
+	g_autoptr(CbTestCtlRun) health = NULL, gateway = NULL, redirect = NULL;
 	guint elsewhere_hits = 0;
 
 	soup_server_add_handler(server, NULL, cb_ctl_fake_cb, &elsewhere_hits, NULL);
@@ -716,19 +543,20 @@ test_not_json(void)
 	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
 
 	/* alive but not ready is a failure, with the table still printed */
-	health = cb_ctl_run(NULL, "--url", url, "health");
+	health = cb_test_ctl_run(NULL, "--url", url, "health");
 	g_assert_cmpint(health->status, ==, 1);
 	g_assert_nonnull(
 		strstr(health->out, "readyz   503   unavailable: the store is not answering"));
 	g_assert_nonnull(strstr(health->err, "not healthy and ready"));
 
-	gateway = cb_ctl_run(NULL, "--url", url, "--token", CB_CTL_UNKNOWN_TOKEN, "bridge-point",
-			     "list");
-	cb_ctl_assert_fails(gateway, 1, "answered HTTP 502 Bad Gateway");
+	gateway = cb_test_ctl_run(NULL, "--url", url, "--token", CB_TEST_CTL_UNKNOWN_TOKEN,
+				  "bridge-point", "list");
+	cb_test_ctl_assert_fails(gateway, 1, "answered HTTP 502 Bad Gateway");
 
 	/* the token is not carried along a redirect */
-	redirect = cb_ctl_run(NULL, "--url", url, "--token", CB_CTL_UNKNOWN_TOKEN, "token", "list");
-	cb_ctl_assert_fails(redirect, 1, "HTTP 302");
+	redirect = cb_test_ctl_run(NULL, "--url", url, "--token", CB_TEST_CTL_UNKNOWN_TOKEN,
+				   "token", "list");
+	cb_test_ctl_assert_fails(redirect, 1, "HTTP 302");
 	g_assert_cmpuint(elsewhere_hits, ==, 0);
 }
 
