@@ -17,10 +17,5 @@ cb_api_audit_list(CbHttpRequest *request)
 	    cb_http_request_query_uint(request, "before", 0, G_MAXINT64, &before, &error))
 		entries = cb_store_audit_list(cb_http_server_get_store(request->server),
 					      (gint64)before, (guint)limit, &error);
-	if (entries == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK,
-			   cb_api_render_list(entries, (gpointer)cb_api_render_audit_entry));
+	cb_api_reply_list(request, entries, (gpointer)cb_api_render_audit_entry, error);
 }

@@ -80,12 +80,7 @@ cb_api_bridge_points_list(CbHttpRequest *request)
 	g_autoptr(GPtrArray) list =
 		cb_store_bridge_point_list(cb_http_server_get_store(request->server), &error);
 
-	if (list == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK,
-			   cb_api_render_list(list, (gpointer)cb_api_render_bridge_point));
+	cb_api_reply_list(request, list, (gpointer)cb_api_render_bridge_point, error);
 }
 
 void
@@ -98,11 +93,7 @@ cb_api_bridge_points_get(CbHttpRequest *request)
 	if (cb_http_request_path_id(request, "id", &id, &error))
 		bp = cb_store_bridge_point_get(cb_http_server_get_store(request->server), id,
 					       &error);
-	if (bp == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_bridge_point(bp));
+	cb_api_reply(request, SOUP_STATUS_OK, bp, (gpointer)cb_api_render_bridge_point, error);
 }
 
 void
@@ -111,7 +102,6 @@ cb_api_bridge_points_create(CbHttpRequest *request)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CbBridgePoint) bp = NULL;
 	const char *code = NULL, *name = NULL, *district = NULL;
-	g_autofree char *location = NULL;
 
 	if (cb_api_bridge_point_fields(request->body, TRUE, &code, &name, &district, &error))
 		bp = cb_store_bridge_point_insert(cb_http_server_get_store(request->server),
@@ -121,9 +111,7 @@ cb_api_bridge_points_create(CbHttpRequest *request)
 		return;
 	}
 	g_info("bridge point %" G_GINT64_FORMAT " created", bp->id);
-	location = g_strdup_printf("/api/v1/bridge-points/%" G_GINT64_FORMAT, bp->id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
-				     "Location", location);
+	cb_api_set_location(request, "/api/v1/bridge-points", bp->id);
 	cb_http_reply_json(request, SOUP_STATUS_CREATED, cb_api_render_bridge_point(bp));
 }
 
@@ -140,11 +128,7 @@ cb_api_bridge_points_update(CbHttpRequest *request)
 		bp = cb_store_bridge_point_update(cb_http_server_get_store(request->server),
 						  &request->actor, id, code, name, district,
 						  &error);
-	if (bp == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_bridge_point(bp));
+	cb_api_reply(request, SOUP_STATUS_OK, bp, (gpointer)cb_api_render_bridge_point, error);
 }
 
 void

@@ -42,43 +42,15 @@ cb_api_queue(CbHttpRequest *request, GError **error)
 
 /* --- rendering ------------------------------------------------------------ */
 
-static void
-cb_api_queue_add_string(JsonBuilder *builder, const char *name, const char *value)
-{
-	json_builder_set_member_name(builder, name);
-	if (value == NULL)
-		json_builder_add_null_value(builder);
-	else
-		json_builder_add_string_value(builder, value);
-}
-
-static void
-cb_api_queue_add_int(JsonBuilder *builder, const char *name, gboolean present, gint64 value)
-{
-	json_builder_set_member_name(builder, name);
-	if (present)
-		json_builder_add_int_value(builder, value);
-	else
-		json_builder_add_null_value(builder);
-}
-
-static void
-cb_api_queue_add_time(JsonBuilder *builder, const char *name, gint64 time_us)
-{
-	g_autofree char *text = time_us != 0 ? cb_time_format_utc(time_us) : NULL;
-
-	cb_api_queue_add_string(builder, name, text);
-}
-
 /* the members that say who the citizen is: left out, not nulled, for a
  * caller who may not see them */
 static void
 cb_api_queue_add_identity(JsonBuilder *builder, const CbTicket *ticket)
 {
-	cb_api_queue_add_string(builder, "citizen_name", ticket->citizen_name);
-	cb_api_queue_add_string(builder, "address", ticket->address);
-	cb_api_queue_add_string(builder, "id_number", ticket->id_number);
-	cb_api_queue_add_string(builder, "contact", ticket->contact);
+	cb_api_add_string(builder, "citizen_name", ticket->citizen_name);
+	cb_api_add_string(builder, "address", ticket->address);
+	cb_api_add_string(builder, "id_number", ticket->id_number);
+	cb_api_add_string(builder, "contact", ticket->contact);
 	json_builder_set_member_name(builder, "representatives");
 	json_builder_begin_array(builder);
 	for (guint i = 0; ticket->representatives != NULL && ticket->representatives[i] != NULL;
@@ -94,38 +66,37 @@ cb_api_queue_add_ticket(JsonBuilder *builder, const CbQueueEntry *entry, CbTicke
 	const CbTicket *t = entry->ticket;
 	gboolean waiting = entry->position > 0;
 
-	cb_api_queue_add_int(builder, "id", TRUE, t->id);
-	cb_api_queue_add_int(builder, "session_id", t->session_id != 0, t->session_id);
-	cb_api_queue_add_string(
-		builder, "session_state",
-		entry->has_session ? cb_session_state_to_string(entry->session_state) : NULL);
-	cb_api_queue_add_string(builder, "state", cb_ticket_state_to_string(t->state));
-	cb_api_queue_add_int(builder, "position", waiting, entry->position);
-	cb_api_queue_add_int(builder, "estimated_wait_seconds", waiting,
-			     entry->estimated_wait / G_USEC_PER_SEC);
-	cb_api_queue_add_string(builder, "category", cb_ticket_category_to_string(t->category));
-	cb_api_queue_add_string(builder, "summary", t->summary);
-	cb_api_queue_add_int(builder, "persons", TRUE, t->persons);
-	cb_api_queue_add_int(builder, "bridge_point_id", t->bridge_point_id != 0,
-			     t->bridge_point_id);
-	cb_api_queue_add_string(builder, "priority", cb_ticket_priority_to_string(t->priority));
-	cb_api_queue_add_string(builder, "channel", cb_ticket_channel_to_string(t->channel));
+	cb_api_add_int(builder, "id", TRUE, t->id);
+	cb_api_add_id(builder, "session_id", t->session_id);
+	cb_api_add_string(builder, "session_state",
+			  entry->has_session ? cb_session_state_to_string(entry->session_state)
+					     : NULL);
+	cb_api_add_string(builder, "state", cb_ticket_state_to_string(t->state));
+	cb_api_add_int(builder, "position", waiting, entry->position);
+	cb_api_add_int(builder, "estimated_wait_seconds", waiting,
+		       entry->estimated_wait / G_USEC_PER_SEC);
+	cb_api_add_string(builder, "category", cb_ticket_category_to_string(t->category));
+	cb_api_add_string(builder, "summary", t->summary);
+	cb_api_add_int(builder, "persons", TRUE, t->persons);
+	cb_api_add_id(builder, "bridge_point_id", t->bridge_point_id);
+	cb_api_add_string(builder, "priority", cb_ticket_priority_to_string(t->priority));
+	cb_api_add_string(builder, "channel", cb_ticket_channel_to_string(t->channel));
 	if (cb_ticket_view_shows_identity(view, t))
 		cb_api_queue_add_identity(builder, t);
-	cb_api_queue_add_string(builder, "already_handled_by", t->already_handled_by);
-	cb_api_queue_add_string(builder, "handling", cb_ticket_handling_to_string(t->handling));
-	cb_api_queue_add_string(builder, "refuse_reason", t->refuse_reason);
-	cb_api_queue_add_string(builder, "follow_up", t->follow_up);
+	cb_api_add_string(builder, "already_handled_by", t->already_handled_by);
+	cb_api_add_string(builder, "handling", cb_ticket_handling_to_string(t->handling));
+	cb_api_add_string(builder, "refuse_reason", t->refuse_reason);
+	cb_api_add_string(builder, "follow_up", t->follow_up);
 	/* staff's notes are for the book: not for the citizen, nor for a bridge
 	 * point when they are about a denouncer */
 	if (view == CB_TICKET_VIEW_FULL ||
 	    (view == CB_TICKET_VIEW_BRIDGE_POINT && cb_ticket_view_shows_identity(view, t)))
-		cb_api_queue_add_string(builder, "notes", t->notes);
-	cb_api_queue_add_time(builder, "created_at", t->created_at);
-	cb_api_queue_add_time(builder, "called_at", t->called_at);
-	cb_api_queue_add_time(builder, "admitted_at", t->admitted_at);
-	cb_api_queue_add_time(builder, "finished_at", t->finished_at);
-	cb_api_queue_add_time(builder, "updated_at", t->updated_at);
+		cb_api_add_string(builder, "notes", t->notes);
+	cb_api_add_time(builder, "created_at", t->created_at);
+	cb_api_add_time(builder, "called_at", t->called_at);
+	cb_api_add_time(builder, "admitted_at", t->admitted_at);
+	cb_api_add_time(builder, "finished_at", t->finished_at);
+	cb_api_add_time(builder, "updated_at", t->updated_at);
 }
 
 JsonNode *
@@ -137,7 +108,7 @@ cb_api_queue_render(const CbQueueEntry *entry, CbTicketView view, const char *to
 	cb_api_queue_add_ticket(builder, entry, view);
 	/* a citizen's token exists only in the answer to the registration */
 	if (token != NULL)
-		cb_api_queue_add_string(builder, "token", token);
+		cb_api_add_string(builder, "token", token);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -152,8 +123,8 @@ cb_api_queue_render_list(GPtrArray *entries, const CbTokenRecord *caller, gint64
 
 	json_builder_begin_object(builder);
 	if (session_id > 0) {
-		cb_api_queue_add_int(builder, "session_id", TRUE, session_id);
-		cb_api_queue_add_string(builder, "session_state", session_state);
+		cb_api_add_int(builder, "session_id", TRUE, session_id);
+		cb_api_add_string(builder, "session_state", session_state);
 	}
 	json_builder_set_member_name(builder, "items");
 	json_builder_begin_array(builder);
@@ -278,15 +249,6 @@ cb_api_queue_parse_request(JsonObject *body, CbTicketRequest *out, GPtrArray *na
 
 /* --- registration ----------------------------------------------------------------- */
 
-static void
-cb_api_queue_set_location(CbHttpRequest *request, gint64 id)
-{
-	g_autofree char *location = g_strdup_printf("/api/v1/tickets/%" G_GINT64_FORMAT, id);
-
-	soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
-				     "Location", location);
-}
-
 void
 cb_api_register(CbHttpRequest *request)
 {
@@ -322,7 +284,7 @@ cb_api_register(CbHttpRequest *request)
 		entry->ticket = g_steal_pointer(&ticket);
 		entry->estimated_wait = -1;
 	}
-	cb_api_queue_set_location(request, entry->ticket->id);
+	cb_api_set_location(request, "/api/v1/tickets", entry->ticket->id);
 	cb_http_reply_json(request, SOUP_STATUS_CREATED,
 			   cb_api_queue_render(entry, CB_TICKET_VIEW_OWN, token));
 	explicit_bzero(token, strlen(token));
@@ -343,24 +305,18 @@ cb_api_tickets_create(CbHttpRequest *request)
 		cb_http_reply_error(request, error);
 		return;
 	}
-	cb_api_queue_set_location(request, ticket->id);
+	cb_api_set_location(request, "/api/v1/tickets", ticket->id);
 	cb_api_queue_reply_ticket(request, queue, SOUP_STATUS_CREATED, ticket->id);
 }
 
 /* --- reading -------------------------------------------------------------------------- */
-
-static const char *
-cb_api_queue_query(CbHttpRequest *request, const char *name)
-{
-	return request->query != NULL ? g_hash_table_lookup(request->query, name) : NULL;
-}
 
 /* "session" and "bridge_point": an id, or "next" / "hall" for none */
 static gboolean
 cb_api_queue_query_id(CbHttpRequest *request, const char *name, const char *none_word, gint64 *out,
 		      GError **error)
 {
-	const char *text = cb_api_queue_query(request, name);
+	const char *text = cb_http_request_query(request, name);
 	guint64 value = 0;
 
 	*out = 0;
@@ -383,7 +339,7 @@ cb_api_queue_query_id(CbHttpRequest *request, const char *name, const char *none
 static gboolean
 cb_api_queue_query_states(CbHttpRequest *request, guint *states, GError **error)
 {
-	const char *text = cb_api_queue_query(request, "state");
+	const char *text = cb_http_request_query(request, "state");
 	g_auto(GStrv) names = NULL;
 
 	*states = 0;
@@ -408,7 +364,7 @@ cb_api_queue_query_states(CbHttpRequest *request, guint *states, GError **error)
 static gboolean
 cb_api_queue_parse_filter(CbHttpRequest *request, CbTicketFilter *filter, GError **error)
 {
-	const char *category = cb_api_queue_query(request, "category");
+	const char *category = cb_http_request_query(request, "category");
 	guint64 after = 0, limit = 0;
 	CbTicketCategory c;
 

@@ -39,12 +39,6 @@ cb_api_book_check_query(CbHttpRequest *request, const char *const *allowed, GErr
 	return TRUE;
 }
 
-static const char *
-cb_api_book_query(CbHttpRequest *request, const char *name)
-{
-	return request->query != NULL ? g_hash_table_lookup(request->query, name) : NULL;
-}
-
 /* --- GET /api/v1/reception-book.csv ---------------------------------------------- */
 
 void
@@ -57,14 +51,14 @@ cb_api_reception_book_export(CbHttpRequest *request)
 	SoupMessageHeaders *headers = soup_server_message_get_response_headers(request->msg);
 
 	if (book != NULL && cb_api_book_check_query(request, allowed, &error))
-		csv = cb_reception_book_export_csv(book, cb_api_book_query(request, "from"),
-						   cb_api_book_query(request, "to"), &error);
+		csv = cb_reception_book_export_csv(book, cb_http_request_query(request, "from"),
+						   cb_http_request_query(request, "to"), &error);
 	/* the book holds personal data: who took a copy, and of which days, is on
 	 * the record before the copy leaves */
 	if (csv != NULL) {
 		g_autofree char *detail =
-			g_strdup_printf("from=%s to=%s", cb_api_book_query(request, "from") ?: "-",
-					cb_api_book_query(request, "to") ?: "-");
+			g_strdup_printf("from=%s to=%s", cb_http_request_query(request, "from") ?: "-",
+					cb_http_request_query(request, "to") ?: "-");
 		if (!cb_store_audit_record(cb_http_server_get_store(request->server),
 					   &request->actor, "reception_book.export", NULL, detail,
 					   &error))
@@ -118,20 +112,16 @@ cb_api_render_import_error(const GError *error, GPtrArray *rows)
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "error");
 	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "code");
-	json_builder_add_string_value(builder, cb_error_name(error));
-	json_builder_set_member_name(builder, "message");
-	json_builder_add_string_value(builder, error->message);
+	cb_api_add_string(builder, "code", cb_error_name(error));
+	cb_api_add_string(builder, "message", error->message);
 	json_builder_end_object(builder);
 	json_builder_set_member_name(builder, "rows");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < rows->len; i++) {
 		const CbBookRowError *row = g_ptr_array_index(rows, i);
 		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "line");
-		json_builder_add_int_value(builder, row->line);
-		json_builder_set_member_name(builder, "reason");
-		json_builder_add_string_value(builder, row->reason);
+		cb_api_add_int(builder, "line", TRUE, row->line);
+		cb_api_add_string(builder, "reason", row->reason);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
@@ -145,12 +135,9 @@ cb_api_render_import_stats(const CbBookImportStats *stats)
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
 
 	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "rows");
-	json_builder_add_int_value(builder, stats->rows);
-	json_builder_set_member_name(builder, "added");
-	json_builder_add_int_value(builder, stats->added);
-	json_builder_set_member_name(builder, "already_present");
-	json_builder_add_int_value(builder, stats->already_present);
+	cb_api_add_int(builder, "rows", TRUE, stats->rows);
+	cb_api_add_int(builder, "added", TRUE, stats->added);
+	cb_api_add_int(builder, "already_present", TRUE, stats->already_present);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -214,17 +201,9 @@ cb_api_add_counts(JsonBuilder *builder, const char *name, GPtrArray *counts)
 	json_builder_begin_object(builder);
 	for (guint i = 0; i < counts->len; i++) {
 		const CbBookCount *count = g_ptr_array_index(counts, i);
-		json_builder_set_member_name(builder, count->name);
-		json_builder_add_int_value(builder, count->visits);
+		cb_api_add_int(builder, count->name, TRUE, count->visits);
 	}
 	json_builder_end_object(builder);
-}
-
-static void
-cb_api_add_figure(JsonBuilder *builder, const char *name, gint64 value)
-{
-	json_builder_set_member_name(builder, name);
-	json_builder_add_int_value(builder, value);
 }
 
 static JsonNode *
@@ -233,10 +212,10 @@ cb_api_render_summary(const CbBookSummary *summary)
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
 
 	json_builder_begin_object(builder);
-	cb_api_add_figure(builder, "visits", summary->visits);
-	cb_api_add_figure(builder, "citizens", summary->citizens);
-	cb_api_add_figure(builder, "large_groups", summary->large_groups);
-	cb_api_add_figure(builder, "large_group_citizens", summary->large_group_citizens);
+	cb_api_add_int(builder, "visits", TRUE, summary->visits);
+	cb_api_add_int(builder, "citizens", TRUE, summary->citizens);
+	cb_api_add_int(builder, "large_groups", TRUE, summary->large_groups);
+	cb_api_add_int(builder, "large_group_citizens", TRUE, summary->large_group_citizens);
 	cb_api_add_counts(builder, "by_category", summary->by_category);
 	cb_api_add_counts(builder, "by_bridge_point", summary->by_bridge_point);
 	cb_api_add_counts(builder, "by_handling", summary->by_handling);
@@ -252,19 +231,15 @@ cb_api_reports_summary(CbHttpRequest *request)
 	g_autoptr(CbBookSummary) summary = NULL;
 	CbReceptionBook *book = cb_api_book(request, &error);
 	CbBookQuery query = {
-		.from = cb_api_book_query(request, "from"),
-		.to = cb_api_book_query(request, "to"),
-		.kind = cb_api_book_query(request, "kind"),
-		.bridge_point = cb_api_book_query(request, "bridge_point"),
+		.from = cb_http_request_query(request, "from"),
+		.to = cb_http_request_query(request, "to"),
+		.kind = cb_http_request_query(request, "kind"),
+		.bridge_point = cb_http_request_query(request, "bridge_point"),
 		/* the running configuration: a reload changes it */
 		.large_group_min = cb_http_server_get_config(request->server)->large_group_min,
 	};
 
 	if (book != NULL && cb_api_book_check_query(request, allowed, &error))
 		summary = cb_reception_book_summarize(book, &query, &error);
-	if (summary == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_summary(summary));
+	cb_api_reply(request, SOUP_STATUS_OK, summary, (gpointer)cb_api_render_summary, error);
 }

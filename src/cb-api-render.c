@@ -4,29 +4,7 @@
 
 #include "cb-api.h"
 
-static void
-cb_api_add_time(JsonBuilder *builder, const char *name, gint64 time_us)
-{
-	json_builder_set_member_name(builder, name);
-	if (time_us == 0) {
-		json_builder_add_null_value(builder);
-	} else {
-		g_autofree char *text = cb_time_format_utc(time_us);
-		json_builder_add_string_value(builder, text);
-	}
-}
-
-static void
-cb_api_add_id(JsonBuilder *builder, const char *name, gint64 id)
-{
-	json_builder_set_member_name(builder, name);
-	if (id == 0)
-		json_builder_add_null_value(builder);
-	else
-		json_builder_add_int_value(builder, id);
-}
-
-static void
+void
 cb_api_add_string(JsonBuilder *builder, const char *name, const char *value)
 {
 	json_builder_set_member_name(builder, name);
@@ -34,6 +12,30 @@ cb_api_add_string(JsonBuilder *builder, const char *name, const char *value)
 		json_builder_add_null_value(builder);
 	else
 		json_builder_add_string_value(builder, value);
+}
+
+void
+cb_api_add_int(JsonBuilder *builder, const char *name, gboolean present, gint64 value)
+{
+	json_builder_set_member_name(builder, name);
+	if (present)
+		json_builder_add_int_value(builder, value);
+	else
+		json_builder_add_null_value(builder);
+}
+
+void
+cb_api_add_id(JsonBuilder *builder, const char *name, gint64 id)
+{
+	cb_api_add_int(builder, name, id != 0, id);
+}
+
+void
+cb_api_add_time(JsonBuilder *builder, const char *name, gint64 time_us)
+{
+	g_autofree char *text = time_us != 0 ? cb_time_format_utc(time_us) : NULL;
+
+	cb_api_add_string(builder, name, text);
 }
 
 JsonNode *
@@ -109,4 +111,33 @@ cb_api_render_list(GPtrArray *items, JsonNode *(*render)(gconstpointer item))
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
+}
+
+void
+cb_api_reply(CbHttpRequest *request, guint status, gconstpointer record,
+	     JsonNode *(*render)(gconstpointer record), const GError *error)
+{
+	if (record == NULL)
+		cb_http_reply_error(request, error);
+	else
+		cb_http_reply_json(request, status, render(record));
+}
+
+void
+cb_api_reply_list(CbHttpRequest *request, GPtrArray *items, JsonNode *(*render)(gconstpointer item),
+		  const GError *error)
+{
+	if (items == NULL)
+		cb_http_reply_error(request, error);
+	else
+		cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_list(items, render));
+}
+
+void
+cb_api_set_location(CbHttpRequest *request, const char *collection, gint64 id)
+{
+	g_autofree char *location = g_strdup_printf("%s/%" G_GINT64_FORMAT, collection, id);
+
+	soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
+				     "Location", location);
 }

@@ -5,38 +5,7 @@
 #include "civic-bridge/cb-clock.h"
 
 #include "cb-api-schedule.h"
-
-static void
-cb_api_schedule_add_time(JsonBuilder *builder, const char *name, gint64 time_us)
-{
-	json_builder_set_member_name(builder, name);
-	if (time_us == 0) {
-		json_builder_add_null_value(builder);
-	} else {
-		g_autofree char *text = cb_time_format_utc(time_us);
-		json_builder_add_string_value(builder, text);
-	}
-}
-
-static void
-cb_api_schedule_add_id(JsonBuilder *builder, const char *name, gint64 id)
-{
-	json_builder_set_member_name(builder, name);
-	if (id == 0)
-		json_builder_add_null_value(builder);
-	else
-		json_builder_add_int_value(builder, id);
-}
-
-static void
-cb_api_schedule_add_string(JsonBuilder *builder, const char *name, const char *value)
-{
-	json_builder_set_member_name(builder, name);
-	if (value == NULL)
-		json_builder_add_null_value(builder);
-	else
-		json_builder_add_string_value(builder, value);
-}
+#include "cb-api.h"
 
 JsonNode *
 cb_api_render_session(const CbSession *session)
@@ -44,19 +13,19 @@ cb_api_render_session(const CbSession *session)
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
 
 	json_builder_begin_object(builder);
-	cb_api_schedule_add_id(builder, "id", session->id);
-	cb_api_schedule_add_id(builder, "series_id", session->series_id);
-	cb_api_schedule_add_time(builder, "occurrence_start", session->occurrence_start);
-	cb_api_schedule_add_string(builder, "title", session->title);
-	cb_api_schedule_add_string(builder, "kind", cb_session_kind_to_string(session->kind));
-	cb_api_schedule_add_string(builder, "presiding", session->presiding);
-	cb_api_schedule_add_string(builder, "state", cb_session_state_to_string(session->state));
-	cb_api_schedule_add_time(builder, "opens_at", session->opens_at);
-	cb_api_schedule_add_time(builder, "starts_at", session->starts_at);
-	cb_api_schedule_add_time(builder, "ends_at", session->ends_at);
-	cb_api_schedule_add_string(builder, "cancel_reason", session->cancel_reason);
-	cb_api_schedule_add_time(builder, "created_at", session->created_at);
-	cb_api_schedule_add_time(builder, "updated_at", session->updated_at);
+	cb_api_add_id(builder, "id", session->id);
+	cb_api_add_id(builder, "series_id", session->series_id);
+	cb_api_add_time(builder, "occurrence_start", session->occurrence_start);
+	cb_api_add_string(builder, "title", session->title);
+	cb_api_add_string(builder, "kind", cb_session_kind_to_string(session->kind));
+	cb_api_add_string(builder, "presiding", session->presiding);
+	cb_api_add_string(builder, "state", cb_session_state_to_string(session->state));
+	cb_api_add_time(builder, "opens_at", session->opens_at);
+	cb_api_add_time(builder, "starts_at", session->starts_at);
+	cb_api_add_time(builder, "ends_at", session->ends_at);
+	cb_api_add_string(builder, "cancel_reason", session->cancel_reason);
+	cb_api_add_time(builder, "created_at", session->created_at);
+	cb_api_add_time(builder, "updated_at", session->updated_at);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -68,24 +37,23 @@ cb_api_render_series(const CbSeries *series)
 	g_autofree char *start_time = cb_series_format_time_of_day(series->start_minute);
 
 	json_builder_begin_object(builder);
-	cb_api_schedule_add_id(builder, "id", series->id);
-	cb_api_schedule_add_string(builder, "rrule", series->rrule);
-	cb_api_schedule_add_string(builder, "timezone", series->timezone);
-	cb_api_schedule_add_string(builder, "starts_on", series->starts_on);
-	cb_api_schedule_add_string(builder, "start_time", start_time);
-	json_builder_set_member_name(builder, "duration_minutes");
-	json_builder_add_int_value(builder, series->duration_minutes);
-	cb_api_schedule_add_string(builder, "kind", cb_session_kind_to_string(series->kind));
-	cb_api_schedule_add_string(builder, "title", series->title);
-	cb_api_schedule_add_string(builder, "presiding", series->presiding);
+	cb_api_add_id(builder, "id", series->id);
+	cb_api_add_string(builder, "rrule", series->rrule);
+	cb_api_add_string(builder, "timezone", series->timezone);
+	cb_api_add_string(builder, "starts_on", series->starts_on);
+	cb_api_add_string(builder, "start_time", start_time);
+	cb_api_add_int(builder, "duration_minutes", TRUE, series->duration_minutes);
+	cb_api_add_string(builder, "kind", cb_session_kind_to_string(series->kind));
+	cb_api_add_string(builder, "title", series->title);
+	cb_api_add_string(builder, "presiding", series->presiding);
 	json_builder_set_member_name(builder, "bridge_point_ids");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < series->bridge_point_ids->len; i++)
 		json_builder_add_int_value(builder,
 					   g_array_index(series->bridge_point_ids, gint64, i));
 	json_builder_end_array(builder);
-	cb_api_schedule_add_time(builder, "created_at", series->created_at);
-	cb_api_schedule_add_time(builder, "updated_at", series->updated_at);
+	cb_api_add_time(builder, "created_at", series->created_at);
+	cb_api_add_time(builder, "updated_at", series->updated_at);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -96,14 +64,13 @@ cb_api_render_occurrence(const CbOccurrence *occurrence)
 	g_autoptr(JsonBuilder) builder = json_builder_new_immutable();
 
 	json_builder_begin_object(builder);
-	cb_api_schedule_add_id(builder, "series_id", occurrence->series_id);
-	cb_api_schedule_add_time(builder, "occurrence_start", occurrence->occurrence_start);
-	cb_api_schedule_add_time(builder, "starts_at", occurrence->starts_at);
-	cb_api_schedule_add_time(builder, "ends_at", occurrence->ends_at);
-	cb_api_schedule_add_string(builder, "state",
-				   cb_occurrence_state_to_string(occurrence->state));
-	cb_api_schedule_add_string(builder, "reason", occurrence->reason);
-	cb_api_schedule_add_id(builder, "session_id", occurrence->session_id);
+	cb_api_add_id(builder, "series_id", occurrence->series_id);
+	cb_api_add_time(builder, "occurrence_start", occurrence->occurrence_start);
+	cb_api_add_time(builder, "starts_at", occurrence->starts_at);
+	cb_api_add_time(builder, "ends_at", occurrence->ends_at);
+	cb_api_add_string(builder, "state", cb_occurrence_state_to_string(occurrence->state));
+	cb_api_add_string(builder, "reason", occurrence->reason);
+	cb_api_add_id(builder, "session_id", occurrence->session_id);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }

@@ -34,12 +34,6 @@ cb_api_schedule(CbHttpRequest *request, GError **error)
 	return schedule;
 }
 
-static const char *
-cb_api_query(CbHttpRequest *request, const char *name)
-{
-	return request->query != NULL ? g_hash_table_lookup(request->query, name) : NULL;
-}
-
 /* an instant: RFC 3339 with an offset, or (when @date_ok) YYYY-MM-DD, the
  * start of that day in @tz, or of the next day when @end_of_day */
 gboolean
@@ -80,8 +74,8 @@ cb_api_parse_time(const char *name, const char *text, GTimeZone *tz, gboolean da
 static gboolean
 cb_api_query_range(CbHttpRequest *request, GTimeZone *tz, gint64 *from, gint64 *to, GError **error)
 {
-	const char *from_text = cb_api_query(request, "from");
-	const char *to_text = cb_api_query(request, "to");
+	const char *from_text = cb_http_request_query(request, "from");
+	const char *to_text = cb_http_request_query(request, "to");
 
 	*from = 0;
 	*to = 0;
@@ -98,14 +92,6 @@ cb_api_query_range(CbHttpRequest *request, GTimeZone *tz, gint64 *from, gint64 *
 	return TRUE;
 }
 
-static void
-cb_api_reply_created(CbHttpRequest *request, const char *location, JsonNode *node)
-{
-	soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
-				     "Location", location);
-	cb_http_reply_json(request, SOUP_STATUS_CREATED, node);
-}
-
 /* --- series ----------------------------------------------------------------- */
 
 void
@@ -117,12 +103,7 @@ cb_api_series_list(CbHttpRequest *request)
 
 	if (schedule != NULL)
 		list = cb_schedule_list_series(schedule, &error);
-	if (list == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK,
-			   cb_api_render_list(list, (gpointer)cb_api_render_series));
+	cb_api_reply_list(request, list, (gpointer)cb_api_render_series, error);
 }
 
 void
@@ -135,11 +116,7 @@ cb_api_series_get(CbHttpRequest *request)
 
 	if (schedule != NULL && cb_http_request_path_id(request, "id", &id, &error))
 		series = cb_schedule_get_series(schedule, id, &error);
-	if (series == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_series(series));
+	cb_api_reply(request, SOUP_STATUS_OK, series, (gpointer)cb_api_render_series, error);
 }
 
 static gboolean
@@ -222,7 +199,6 @@ cb_api_series_create(CbHttpRequest *request)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CbSeries) spec = cb_series_new();
 	g_autoptr(CbSeries) series = NULL;
-	g_autofree char *location = NULL;
 	CbSchedule *schedule = cb_api_schedule(request, &error);
 
 	if (schedule != NULL && cb_api_series_from_body(request->body, spec, &error))
@@ -231,8 +207,8 @@ cb_api_series_create(CbHttpRequest *request)
 		cb_http_reply_error(request, error);
 		return;
 	}
-	location = g_strdup_printf("/api/v1/series/%" G_GINT64_FORMAT, series->id);
-	cb_api_reply_created(request, location, cb_api_render_series(series));
+	cb_api_set_location(request, "/api/v1/series", series->id);
+	cb_http_reply_json(request, SOUP_STATUS_CREATED, cb_api_render_series(series));
 }
 
 void
@@ -251,12 +227,7 @@ cb_api_series_occurrences(CbHttpRequest *request)
 			to = from + CB_API_DEFAULT_SPAN_US;
 		list = cb_schedule_list_occurrences(schedule, id, from, to, &error);
 	}
-	if (list == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK,
-			   cb_api_render_list(list, (gpointer)cb_api_render_occurrence));
+	cb_api_reply_list(request, list, (gpointer)cb_api_render_occurrence, error);
 }
 
 /* the series id and the occurrence's original start from the path */
@@ -288,11 +259,8 @@ cb_api_occurrence_move(CbHttpRequest *request)
 			      FALSE, &new_start, &error))
 		occurrence = cb_schedule_move_occurrence(schedule, &request->actor, id, start,
 							 new_start, reason, &error);
-	if (occurrence == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_occurrence(occurrence));
+	cb_api_reply(request, SOUP_STATUS_OK, occurrence, (gpointer)cb_api_render_occurrence,
+		     error);
 }
 
 void
@@ -311,11 +279,8 @@ cb_api_occurrence_cancel(CbHttpRequest *request)
 	    cb_json_get_string(request->body, "reason", TRUE, &reason, &error))
 		occurrence = cb_schedule_cancel_occurrence(schedule, &request->actor, id, start,
 							   reason, &error);
-	if (occurrence == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_occurrence(occurrence));
+	cb_api_reply(request, SOUP_STATUS_OK, occurrence, (gpointer)cb_api_render_occurrence,
+		     error);
 }
 
 /* --- sessions ----------------------------------------------------------------- */
@@ -331,12 +296,7 @@ cb_api_sessions_list(CbHttpRequest *request)
 	if (schedule != NULL &&
 	    cb_api_query_range(request, cb_schedule_get_timezone(schedule), &from, &to, &error))
 		list = cb_schedule_list_sessions(schedule, from, to, &error);
-	if (list == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK,
-			   cb_api_render_list(list, (gpointer)cb_api_render_session));
+	cb_api_reply_list(request, list, (gpointer)cb_api_render_session, error);
 }
 
 void
@@ -349,11 +309,7 @@ cb_api_sessions_get(CbHttpRequest *request)
 
 	if (schedule != NULL && cb_http_request_path_id(request, "id", &id, &error))
 		session = cb_schedule_get_session(schedule, id, &error);
-	if (session == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_session(session));
+	cb_api_reply(request, SOUP_STATUS_OK, session, (gpointer)cb_api_render_session, error);
 }
 
 /* reads an ad-hoc session; starts_at defaults to now, the duration to an hour */
@@ -397,7 +353,6 @@ cb_api_sessions_create(CbHttpRequest *request)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CbSession) session = NULL;
-	g_autofree char *location = NULL;
 	CbSchedule *schedule = cb_api_schedule(request, &error);
 	CbSession spec = {0};
 
@@ -408,8 +363,8 @@ cb_api_sessions_create(CbHttpRequest *request)
 		cb_http_reply_error(request, error);
 		return;
 	}
-	location = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT, session->id);
-	cb_api_reply_created(request, location, cb_api_render_session(session));
+	cb_api_set_location(request, "/api/v1/sessions", session->id);
+	cb_http_reply_json(request, SOUP_STATUS_CREATED, cb_api_render_session(session));
 }
 
 typedef CbSession *(*CbApiSessionMove)(CbSchedule *schedule, const CbActor *actor, gint64 id,
@@ -425,11 +380,7 @@ cb_api_sessions_move(CbHttpRequest *request, CbApiSessionMove move)
 
 	if (schedule != NULL && cb_http_request_path_id(request, "id", &id, &error))
 		session = move(schedule, &request->actor, id, &error);
-	if (session == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_session(session));
+	cb_api_reply(request, SOUP_STATUS_OK, session, (gpointer)cb_api_render_session, error);
 }
 
 void
@@ -463,11 +414,7 @@ cb_api_sessions_cancel(CbHttpRequest *request)
 	    cb_json_check_members(request->body, cb_api_reason_fields, &error) &&
 	    cb_json_get_string(request->body, "reason", TRUE, &reason, &error))
 		session = cb_schedule_cancel_session(schedule, &request->actor, id, reason, &error);
-	if (session == NULL) {
-		cb_http_reply_error(request, error);
-		return;
-	}
-	cb_http_reply_json(request, SOUP_STATUS_OK, cb_api_render_session(session));
+	cb_api_reply(request, SOUP_STATUS_OK, session, (gpointer)cb_api_render_session, error);
 }
 
 /* --- calendar ----------------------------------------------------------------- */

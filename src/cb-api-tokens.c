@@ -33,8 +33,7 @@ cb_api_tokens_list(CbHttpRequest *request)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) list = NULL;
-	const char *all =
-		request->query != NULL ? g_hash_table_lookup(request->query, "all") : NULL;
+	const char *all = cb_http_request_query(request, "all");
 	gint64 now = cb_clock_now(cb_http_server_get_clock(request->server));
 
 	list = cb_store_token_list(cb_http_server_get_store(request->server),
@@ -100,7 +99,6 @@ cb_api_tokens_create(CbHttpRequest *request)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CbTokenRecord) record = NULL;
 	g_autofree char *secret = NULL;
-	g_autofree char *location = NULL;
 	CbTokenRequest spec = {0};
 
 	if (cb_api_token_request_parse(request->body, now, &spec, &error))
@@ -116,9 +114,7 @@ cb_api_tokens_create(CbHttpRequest *request)
 	}
 	g_info("token %" G_GINT64_FORMAT " created for role %s", record->id,
 	       cb_role_to_string(record->role));
-	location = g_strdup_printf("/api/v1/tokens/%" G_GINT64_FORMAT, record->id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
-				     "Location", location);
+	cb_api_set_location(request, "/api/v1/tokens", record->id);
 	cb_http_reply_json(request, SOUP_STATUS_CREATED, cb_api_render_token(record, now, secret));
 	explicit_bzero(secret, strlen(secret));
 }

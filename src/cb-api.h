@@ -6,12 +6,28 @@
 
 G_BEGIN_DECLS
 
+/* members of the object @builder has open, null where there is no value: a
+ * string (NULL), an id (0), a time in RFC 3339 UTC (0), a number (!@present) */
+void cb_api_add_string(JsonBuilder *builder, const char *name, const char *value);
+void cb_api_add_id(JsonBuilder *builder, const char *name, gint64 id);
+void cb_api_add_time(JsonBuilder *builder, const char *name, gint64 time_us);
+void cb_api_add_int(JsonBuilder *builder, const char *name, gboolean present, gint64 value);
+
 /* records as the API shows them: times in RFC 3339 UTC, never a secret hash */
 JsonNode *cb_api_render_bridge_point(const CbBridgePoint *bp);
 JsonNode *cb_api_render_token(const CbTokenRecord *token, gint64 now, const char *secret);
 JsonNode *cb_api_render_audit_entry(const CbAuditEntry *entry);
 /* {"items": [...]} from @items rendered by @render */
 JsonNode *cb_api_render_list(GPtrArray *items, JsonNode *(*render)(gconstpointer item));
+
+/* answers @status with @record as @render shows it, or @error when @record is NULL */
+void cb_api_reply(CbHttpRequest *request, guint status, gconstpointer record,
+		  JsonNode *(*render)(gconstpointer record), const GError *error);
+/* answers 200 with cb_api_render_list(), or @error when @items is NULL */
+void cb_api_reply_list(CbHttpRequest *request, GPtrArray *items,
+		       JsonNode *(*render)(gconstpointer item), const GError *error);
+/* Location: @collection/@id, of a record just created */
+void cb_api_set_location(CbHttpRequest *request, const char *collection, gint64 id);
 
 void cb_api_healthz(CbHttpRequest *request);
 void cb_api_readyz(CbHttpRequest *request);

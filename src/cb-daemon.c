@@ -44,6 +44,18 @@ struct _CbDaemon {
 
 G_DEFINE_TYPE(CbDaemon, cb_daemon, G_TYPE_OBJECT)
 
+/* the services, each before what it uses; the store last */
+static void
+cb_daemon_stop_services(CbDaemon *self)
+{
+	g_clear_object(&self->ws_events);
+	g_clear_object(&self->http);
+	g_clear_object(&self->queue);
+	g_clear_object(&self->schedule);
+	g_clear_object(&self->book);
+	g_clear_object(&self->store);
+}
+
 static void
 cb_daemon_dispose(GObject *object)
 {
@@ -56,13 +68,8 @@ cb_daemon_dispose(GObject *object)
 		g_source_destroy(self->watchdog);
 		g_clear_pointer(&self->watchdog, g_source_unref);
 	}
-	g_clear_object(&self->ws_events);
-	g_clear_object(&self->http);
-	g_clear_object(&self->queue);
-	g_clear_object(&self->schedule);
-	g_clear_object(&self->book);
 	/* the store closes before the state directory's lock is released */
-	g_clear_object(&self->store);
+	cb_daemon_stop_services(self);
 	g_clear_pointer(&self->state_dir, cb_state_dir_free);
 	g_clear_object(&self->clock);
 	G_OBJECT_CLASS(cb_daemon_parent_class)->dispose(object);
@@ -315,12 +322,7 @@ int
 cb_daemon_run(CbDaemon *self)
 {
 	g_main_loop_run(self->loop);
-	g_clear_object(&self->ws_events);
-	g_clear_object(&self->http);
-	g_clear_object(&self->queue);
-	g_clear_object(&self->schedule);
-	g_clear_object(&self->book);
-	g_clear_object(&self->store);
+	cb_daemon_stop_services(self);
 	g_message("stopped");
 	return 0;
 }

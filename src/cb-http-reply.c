@@ -77,6 +77,12 @@ cb_http_reply_empty(CbHttpRequest *request, guint status)
 	soup_server_message_set_status(request->msg, status, NULL);
 }
 
+const char *
+cb_http_request_query(CbHttpRequest *request, const char *name)
+{
+	return request->query != NULL ? g_hash_table_lookup(request->query, name) : NULL;
+}
+
 gboolean
 cb_http_request_path_id(CbHttpRequest *request, const char *name, gint64 *id, GError **error)
 {

@@ -85,6 +85,15 @@ cb_json_check_members(JsonObject *object, const char *const *allowed, GError **e
 	return TRUE;
 }
 
+/* an absent member: fine unless @required */
+static gboolean
+cb_json_absent(const char *member, gboolean required, GError **error)
+{
+	if (required)
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "field '%s' is required", member);
+	return !required;
+}
+
 gboolean
 cb_json_get_string(JsonObject *object, const char *member, gboolean required, const char **out,
 		   GError **error)
@@ -92,14 +101,8 @@ cb_json_get_string(JsonObject *object, const char *member, gboolean required, co
 	JsonNode *node = json_object_get_member(object, member);
 
 	*out = NULL;
-	if (node == NULL) {
-		if (required) {
-			g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "field '%s' is required",
-				    member);
-			return FALSE;
-		}
-		return TRUE;
-	}
+	if (node == NULL)
+		return cb_json_absent(member, required, error);
 	if (json_node_get_value_type(node) != G_TYPE_STRING) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "field '%s' must be a string",
 			    member);
@@ -117,14 +120,8 @@ cb_json_get_int(JsonObject *object, const char *member, gboolean required, gbool
 	GType type;
 
 	*present = FALSE;
-	if (node == NULL) {
-		if (required) {
-			g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "field '%s' is required",
-				    member);
-			return FALSE;
-		}
-		return TRUE;
-	}
+	if (node == NULL)
+		return cb_json_absent(member, required, error);
 	type = json_node_get_value_type(node);
 	if (type == G_TYPE_INT64) {
 		*out = json_node_get_int(node);

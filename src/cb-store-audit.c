@@ -15,11 +15,7 @@ cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action, c
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, cb_store_now(self));
-	cb_store_bind_id_or_null(stmt, 2, actor->token_id);
-	cb_store_bind_text_or_null(stmt, 3,
-				   actor->token_id != 0 ? cb_role_to_string(actor->role) : NULL);
-	sqlite3_bind_text(stmt, 4, actor->via != NULL ? actor->via : "system", -1,
-			  SQLITE_TRANSIENT);
+	cb_store_bind_actor(stmt, 2, actor);
 	sqlite3_bind_text(stmt, 5, action, -1, SQLITE_TRANSIENT);
 	cb_store_bind_text_or_null(stmt, 6, target);
 	cb_store_bind_text_or_null(stmt, 7, detail);
@@ -37,37 +33,36 @@ cb_store_audit_record(CbStore *self, const CbActor *actor, const char *action, c
 	return cb_store_txn_commit(txn, error);
 }
 
+static gpointer
+cb_store_audit_entry_from_row(sqlite3_stmt *stmt)
+{
+	CbAuditEntry *entry = g_new0(CbAuditEntry, 1);
+
+	entry->id = sqlite3_column_int64(stmt, 0);
+	entry->at = sqlite3_column_int64(stmt, 1);
+	entry->actor_token_id = sqlite3_column_int64(stmt, 2);
+	entry->actor_role = cb_store_column_strdup(stmt, 3);
+	entry->via = cb_store_column_strdup(stmt, 4);
+	entry->action = cb_store_column_strdup(stmt, 5);
+	entry->target = cb_store_column_strdup(stmt, 6);
+	entry->detail = cb_store_column_strdup(stmt, 7);
+	return entry;
+}
+
 GPtrArray *
 cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error)
 {
-	g_autoptr(GPtrArray) entries =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_audit_entry_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT id, at, actor_token_id, actor_role, via, action, target, detail "
 		"FROM audit_log WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
 		error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, before_id);
 	sqlite3_bind_int64(stmt, 2, limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CbAuditEntry *entry = g_new0(CbAuditEntry, 1);
-		entry->id = sqlite3_column_int64(stmt, 0);
-		entry->at = sqlite3_column_int64(stmt, 1);
-		entry->actor_token_id = sqlite3_column_int64(stmt, 2);
-		entry->actor_role = cb_store_column_strdup(stmt, 3);
-		entry->via = cb_store_column_strdup(stmt, 4);
-		entry->action = cb_store_column_strdup(stmt, 5);
-		entry->target = cb_store_column_strdup(stmt, 6);
-		entry->detail = cb_store_column_strdup(stmt, 7);
-		g_ptr_array_add(entries, entry);
-	}
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "reading the audit log");
-		return NULL;
-	}
-	return g_steal_pointer(&entries);
+	return cb_store_collect(self, stmt, cb_store_audit_entry_from_row,
+				(GDestroyNotify)cb_audit_entry_free, "reading the audit log",
+				error);
 }

@@ -4,7 +4,7 @@
 
 #define CB_BRIDGE_POINT_COLUMNS "id, code, name, district, created_at, updated_at"
 
-static CbBridgePoint *
+static gpointer
 cb_store_bridge_point_from_row(sqlite3_stmt *stmt)
 {
 	CbBridgePoint *bp = g_new0(CbBridgePoint, 1);
@@ -21,21 +21,14 @@ cb_store_bridge_point_from_row(sqlite3_stmt *stmt)
 GPtrArray *
 cb_store_bridge_point_list(CbStore *self, GError **error)
 {
-	g_autoptr(GPtrArray) list =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_bridge_point_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points ORDER BY id", error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, cb_store_bridge_point_from_row(stmt));
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "listing bridge points");
-		return NULL;
-	}
-	return g_steal_pointer(&list);
+	return cb_store_collect(self, stmt, cb_store_bridge_point_from_row,
+				(GDestroyNotify)cb_bridge_point_free, "listing bridge points",
+				error);
 }
 
 CbBridgePoint *
@@ -43,20 +36,13 @@ cb_store_bridge_point_get(CbStore *self, gint64 id, GError **error)
 {
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_BRIDGE_POINT_COLUMNS " FROM bridge_points WHERE id = ?1", error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_bridge_point_from_row(stmt);
-	if (rc == SQLITE_DONE)
-		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-			    "no bridge point has id %" G_GINT64_FORMAT, id);
-	else
-		cb_store_set_error(self, error, "reading a bridge point");
-	return NULL;
+	return cb_store_get_one(self, stmt, cb_store_bridge_point_from_row,
+				"reading a bridge point", error,
+				"no bridge point has id %" G_GINT64_FORMAT, id);
 }
 
 /* turns a UNIQUE violation on the code into a conflict the client can act on */
@@ -161,12 +147,7 @@ cb_store_bridge_point_count_tokens(CbStore *self, gint64 id, gint64 *count, GErr
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "counting a bridge point's tokens");
-		return FALSE;
-	}
-	*count = sqlite3_column_int64(stmt, 0);
-	return TRUE;
+	return cb_store_step_int64(self, stmt, "counting a bridge point's tokens", count, error);
 }
 
 gboolean

@@ -52,11 +52,37 @@ gboolean cb_store_txn_commit(CbStoreTxn *txn, GError **error);
 void cb_store_txn_free(CbStoreTxn *txn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbStoreTxn, cb_store_txn_free)
 
+/* makes the record of the row @stmt stands on */
+typedef gpointer (*CbStoreFromRow)(sqlite3_stmt *stmt);
+
+/* every row @stmt answers, each made by @from_row, in an array that frees
+ * them with @free_func; @doing says what failed */
+GPtrArray *cb_store_collect(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row,
+			    GDestroyNotify free_func, const char *doing, GError **error);
+
+/* the first row @stmt answers, made by @from_row; NULL with *@failed FALSE
+ * when there is none */
+gpointer cb_store_find_one(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row,
+			   const char *doing, gboolean *failed, GError **error);
+
+/* the first row @stmt answers, made by @from_row; CB_ERROR_NOT_FOUND with the
+ * message @not_found when there is none */
+gpointer cb_store_get_one(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row,
+			  const char *doing, GError **error, const char *not_found, ...)
+	G_GNUC_PRINTF(6, 7);
+
+/* the first column of the one row @stmt answers, such as a count */
+gboolean cb_store_step_int64(CbStore *self, sqlite3_stmt *stmt, const char *doing, gint64 *value,
+			     GError **error);
+
 /* binds NULL for a NULL or empty @text, else the text */
 void cb_store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text);
 /* binds NULL for 0, else the number */
 void cb_store_bind_id_or_null(sqlite3_stmt *stmt, int index, gint64 id);
 char *cb_store_column_strdup(sqlite3_stmt *stmt, int column);
+/* binds who acted at @index and the two after it: the token (NULL for the
+ * system), its role (NULL likewise) and the way in ("system" by default) */
+void cb_store_bind_actor(sqlite3_stmt *stmt, int index, const CbActor *actor);
 
 typedef struct {
 	guint version;

@@ -1,7 +1,5 @@
 #define G_LOG_DOMAIN "CbStore"
 
-#include <string.h>
-
 #include "cb-store-private.h"
 
 /* v7: rows imported from the reception books kept before civic-bridge. The
@@ -55,9 +53,10 @@ cb_store_book_bind_range(sqlite3_stmt *stmt, gint64 from, gint64 to)
 	sqlite3_bind_int64(stmt, 2, to != 0 ? to : G_MAXINT64);
 }
 
-static void
-cb_store_book_entry_fill(CbBookEntry *entry, sqlite3_stmt *stmt)
+static CbBookEntry *
+cb_store_book_entry_from_row(sqlite3_stmt *stmt)
 {
+	CbBookEntry *entry = g_new0(CbBookEntry, 1);
 	gboolean imported = sqlite3_column_int(stmt, 0) != 0;
 
 	entry->ticket_id = imported ? 0 : sqlite3_column_int64(stmt, 1);
@@ -79,24 +78,7 @@ cb_store_book_entry_fill(CbBookEntry *entry, sqlite3_stmt *stmt)
 	cb_session_kind_from_string((const char *)sqlite3_column_text(stmt, 16),
 				    &entry->session_kind);
 	entry->row_key = cb_store_column_strdup(stmt, 17);
-}
-
-/* what an entry holds between two calls of the callback */
-static void
-cb_store_book_entry_clear(CbBookEntry *entry)
-{
-	g_free(entry->citizen_name);
-	g_free(entry->address);
-	g_free(entry->id_number);
-	g_free(entry->content);
-	g_free(entry->category);
-	g_free(entry->already_handled_by);
-	g_free(entry->handling);
-	g_free(entry->follow_up);
-	g_free(entry->notes);
-	g_free(entry->bridge_point);
-	g_free(entry->row_key);
-	memset(entry, 0, sizeof(*entry));
+	return entry;
 }
 
 gboolean
@@ -125,7 +107,6 @@ cb_store_book_foreach(CbStore *self, gint64 from, gint64 to, gboolean tickets_on
 										    "ORDER BY 3, "
 										    "1, 2",
 		error);
-	CbBookEntry entry = {0};
 	int rc;
 
 	if (stmt == NULL)
@@ -133,12 +114,9 @@ cb_store_book_foreach(CbStore *self, gint64 from, gint64 to, gboolean tickets_on
 	cb_store_book_bind_range(stmt, from, to);
 	sqlite3_bind_int(stmt, 3, tickets_only ? 1 : 0);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		gboolean go_on;
+		g_autoptr(CbBookEntry) entry = cb_store_book_entry_from_row(stmt);
 
-		cb_store_book_entry_fill(&entry, stmt);
-		go_on = func(&entry, user_data, error);
-		cb_store_book_entry_clear(&entry);
-		if (!go_on)
+		if (!func(entry, user_data, error))
 			return FALSE;
 	}
 	if (rc != SQLITE_DONE) {

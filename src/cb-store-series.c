@@ -71,7 +71,7 @@ cb_store_series_read_bridge_points(CbStore *self, CbSeries *series, GError **err
 	return TRUE;
 }
 
-static CbSeries *
+static gpointer
 cb_store_series_from_row(sqlite3_stmt *stmt)
 {
 	CbSeries *series = cb_series_new();
@@ -95,7 +95,6 @@ CbSeries *
 cb_store_series_get(CbStore *self, gint64 id, GError **error)
 {
 	g_autoptr(CbSeries) series = NULL;
-	int rc;
 
 	{
 		g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
@@ -103,17 +102,10 @@ cb_store_series_get(CbStore *self, gint64 id, GError **error)
 		if (stmt == NULL)
 			return NULL;
 		sqlite3_bind_int64(stmt, 1, id);
-		rc = sqlite3_step(stmt);
-		if (rc == SQLITE_DONE) {
-			g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-				    "no series has id %" G_GINT64_FORMAT, id);
+		series = cb_store_get_one(self, stmt, cb_store_series_from_row, "reading a series",
+					  error, "no series has id %" G_GINT64_FORMAT, id);
+		if (series == NULL)
 			return NULL;
-		}
-		if (rc != SQLITE_ROW) {
-			cb_store_set_error(self, error, "reading a series");
-			return NULL;
-		}
-		series = cb_store_series_from_row(stmt);
 	}
 	if (!cb_store_series_read_bridge_points(self, series, error))
 		return NULL;
@@ -123,20 +115,17 @@ cb_store_series_get(CbStore *self, gint64 id, GError **error)
 GPtrArray *
 cb_store_series_list(CbStore *self, GError **error)
 {
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)cb_series_free);
-	int rc;
+	g_autoptr(GPtrArray) list = NULL;
 
 	{
 		g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 			self, "SELECT " CB_SERIES_COLUMNS " FROM series ORDER BY id", error);
 		if (stmt == NULL)
 			return NULL;
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-			g_ptr_array_add(list, cb_store_series_from_row(stmt));
-		if (rc != SQLITE_DONE) {
-			cb_store_set_error(self, error, "listing series");
+		list = cb_store_collect(self, stmt, cb_store_series_from_row,
+					(GDestroyNotify)cb_series_free, "listing series", error);
+		if (list == NULL)
 			return NULL;
-		}
 	}
 	for (guint i = 0; i < list->len; i++) {
 		if (!cb_store_series_read_bridge_points(self, g_ptr_array_index(list, i), error))
@@ -152,12 +141,7 @@ cb_store_series_count(CbStore *self, gint64 *count, GError **error)
 
 	if (stmt == NULL)
 		return FALSE;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "counting series");
-		return FALSE;
-	}
-	*count = sqlite3_column_int64(stmt, 0);
-	return TRUE;
+	return cb_store_step_int64(self, stmt, "counting series", count, error);
 }
 
 static gboolean
@@ -242,7 +226,7 @@ cb_store_series_insert(CbStore *self, const CbActor *actor, const CbSeries *spec
 	return cb_store_series_get(self, id, error);
 }
 
-static CbSeriesException *
+static gpointer
 cb_store_exception_from_row(sqlite3_stmt *stmt)
 {
 	CbSeriesException *exception = g_new0(CbSeriesException, 1);
@@ -263,25 +247,18 @@ cb_store_exception_from_row(sqlite3_stmt *stmt)
 GPtrArray *
 cb_store_series_exception_list(CbStore *self, gint64 series_id, GError **error)
 {
-	g_autoptr(GPtrArray) list =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_series_exception_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT " CB_EXCEPTION_COLUMNS " FROM series_exceptions WHERE series_id = ?1 "
 		"ORDER BY occurrence_start",
 		error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, series_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, cb_store_exception_from_row(stmt));
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "listing a series' exceptions");
-		return NULL;
-	}
-	return g_steal_pointer(&list);
+	return cb_store_collect(self, stmt, cb_store_exception_from_row,
+				(GDestroyNotify)cb_series_exception_free,
+				"listing a series' exceptions", error);
 }
 
 /* the exception of one occurrence; NULL without an error when there is none */
@@ -294,21 +271,14 @@ cb_store_exception_find(CbStore *self, gint64 series_id, gint64 occurrence_start
 		"SELECT " CB_EXCEPTION_COLUMNS " FROM series_exceptions WHERE series_id = ?1 AND "
 		"occurrence_start = ?2",
 		error);
-	int rc;
 
 	*failed = stmt == NULL;
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, series_id);
 	sqlite3_bind_int64(stmt, 2, occurrence_start);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_exception_from_row(stmt);
-	if (rc != SQLITE_DONE) {
-		*failed = TRUE;
-		cb_store_set_error(self, error, "reading an occurrence's exception");
-	}
-	return NULL;
+	return cb_store_find_one(self, stmt, cb_store_exception_from_row,
+				 "reading an occurrence's exception", failed, error);
 }
 
 static gboolean
@@ -433,15 +403,34 @@ cb_store_occurrence_finish(CbStore *self, CbStoreTxn *txn, gint64 series_id,
 	return g_steal_pointer(&exception);
 }
 
+/* in the open transaction: the occurrence's session, or NULL when it has
+ * none yet; CB_ERROR_CONFLICT saying @if_cancelled when the occurrence is
+ * cancelled already */
+static gboolean
+cb_store_occurrence_read(CbStore *self, gint64 series_id, gint64 occurrence_start,
+			 const char *if_cancelled, CbSession **session, GError **error)
+{
+	g_autoptr(CbSeriesException) existing = NULL;
+	gboolean failed = FALSE;
+
+	existing = cb_store_exception_find(self, series_id, occurrence_start, &failed, error);
+	if (failed)
+		return FALSE;
+	if (existing != NULL && existing->state == CB_OCCURRENCE_CANCELLED) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFLICT, if_cancelled);
+		return FALSE;
+	}
+	*session = cb_store_occurrence_session(self, series_id, occurrence_start, &failed, error);
+	return !failed;
+}
+
 CbSeriesException *
 cb_store_occurrence_move(CbStore *self, const CbActor *actor, gint64 series_id,
 			 gint64 occurrence_start, gint64 new_start, gint64 new_end,
 			 gint64 new_opens, const char *reason, CbSession **session, GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = NULL;
-	g_autoptr(CbSeriesException) existing = NULL;
 	g_autoptr(CbSession) current = NULL;
-	gboolean failed = FALSE;
 
 	if (new_end <= new_start || new_opens > new_start || reason == NULL || reason[0] == '\0') {
 		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
@@ -449,18 +438,10 @@ cb_store_occurrence_move(CbStore *self, const CbActor *actor, gint64 series_id,
 		return NULL;
 	}
 	txn = cb_store_txn_begin(self, error);
-	if (txn == NULL)
-		return NULL;
-	existing = cb_store_exception_find(self, series_id, occurrence_start, &failed, error);
-	if (failed)
-		return NULL;
-	if (existing != NULL && existing->state == CB_OCCURRENCE_CANCELLED) {
-		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFLICT,
-				    "the occurrence is cancelled; it cannot be moved");
-		return NULL;
-	}
-	current = cb_store_occurrence_session(self, series_id, occurrence_start, &failed, error);
-	if (failed)
+	if (txn == NULL ||
+	    !cb_store_occurrence_read(self, series_id, occurrence_start,
+				      "the occurrence is cancelled; it cannot be moved", &current,
+				      error))
 		return NULL;
 	if (current != NULL && current->state != CB_SESSION_SCHEDULED) {
 		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT,
@@ -487,9 +468,7 @@ cb_store_occurrence_cancel(CbStore *self, const CbActor *actor, gint64 series_id
 			   GError **error)
 {
 	g_autoptr(CbStoreTxn) txn = NULL;
-	g_autoptr(CbSeriesException) existing = NULL;
 	g_autoptr(CbSession) current = NULL;
-	gboolean failed = FALSE;
 
 	if (reason == NULL || reason[0] == '\0') {
 		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
@@ -497,18 +476,9 @@ cb_store_occurrence_cancel(CbStore *self, const CbActor *actor, gint64 series_id
 		return NULL;
 	}
 	txn = cb_store_txn_begin(self, error);
-	if (txn == NULL)
-		return NULL;
-	existing = cb_store_exception_find(self, series_id, occurrence_start, &failed, error);
-	if (failed)
-		return NULL;
-	if (existing != NULL && existing->state == CB_OCCURRENCE_CANCELLED) {
-		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFLICT,
-				    "the occurrence is already cancelled");
-		return NULL;
-	}
-	current = cb_store_occurrence_session(self, series_id, occurrence_start, &failed, error);
-	if (failed)
+	if (txn == NULL ||
+	    !cb_store_occurrence_read(self, series_id, occurrence_start,
+				      "the occurrence is already cancelled", &current, error))
 		return NULL;
 	if (current != NULL &&
 	    (current->state == CB_SESSION_LIVE || current->state == CB_SESSION_ENDED)) {

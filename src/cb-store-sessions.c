@@ -32,7 +32,7 @@ cb_store_migrate_v4_sessions(CbStore *self, GError **error)
 			     error);
 }
 
-static CbSession *
+static gpointer
 cb_store_session_from_row(sqlite3_stmt *stmt)
 {
 	CbSession *session = g_new0(CbSession, 1);
@@ -57,16 +57,8 @@ cb_store_session_from_row(sqlite3_stmt *stmt)
 static GPtrArray *
 cb_store_session_collect(CbStore *self, sqlite3_stmt *stmt, GError **error)
 {
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)cb_session_free);
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, cb_store_session_from_row(stmt));
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "listing sessions");
-		return NULL;
-	}
-	return g_steal_pointer(&list);
+	return cb_store_collect(self, stmt, cb_store_session_from_row,
+				(GDestroyNotify)cb_session_free, "listing sessions", error);
 }
 
 CbSession *
@@ -74,20 +66,12 @@ cb_store_session_get(CbStore *self, gint64 id, GError **error)
 {
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_SESSION_COLUMNS " FROM sessions WHERE id = ?1", error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_session_from_row(stmt);
-	if (rc == SQLITE_DONE)
-		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-			    "no session has id %" G_GINT64_FORMAT, id);
-	else
-		cb_store_set_error(self, error, "reading a session");
-	return NULL;
+	return cb_store_get_one(self, stmt, cb_store_session_from_row, "reading a session", error,
+				"no session has id %" G_GINT64_FORMAT, id);
 }
 
 GPtrArray *
@@ -130,22 +114,14 @@ cb_store_session_find_occurrence(CbStore *self, gint64 series_id, gint64 occurre
 						       " FROM sessions WHERE series_id = ?1 AND "
 						       "occurrence_start = ?2",
 						       error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, series_id);
 	sqlite3_bind_int64(stmt, 2, occurrence_start);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_session_from_row(stmt);
-	if (rc == SQLITE_DONE)
-		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-			    "series %" G_GINT64_FORMAT " has no session for that occurrence",
-			    series_id);
-	else
-		cb_store_set_error(self, error, "reading a session");
-	return NULL;
+	return cb_store_get_one(self, stmt, cb_store_session_from_row, "reading a session", error,
+				"series %" G_GINT64_FORMAT " has no session for that occurrence",
+				series_id);
 }
 
 static gboolean

@@ -107,7 +107,7 @@ cb_store_ticket_names_from_json(const char *text)
 	return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
 
-static CbTicket *
+static gpointer
 cb_store_ticket_from_row(sqlite3_stmt *stmt)
 {
 	CbTicket *t = g_new0(CbTicket, 1);
@@ -149,20 +149,12 @@ cb_store_ticket_get(CbStore *self, gint64 id, GError **error)
 {
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, "SELECT " CB_TICKET_COLUMNS " FROM tickets WHERE id = ?1", error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_ticket_from_row(stmt);
-	if (rc == SQLITE_DONE)
-		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-			    "no ticket has id %" G_GINT64_FORMAT, id);
-	else
-		cb_store_set_error(self, error, "reading a ticket");
-	return NULL;
+	return cb_store_get_one(self, stmt, cb_store_ticket_from_row, "reading a ticket", error,
+				"no ticket has id %" G_GINT64_FORMAT, id);
 }
 
 /* binds a state mask as the names of its states, comma-separated between
@@ -185,7 +177,6 @@ cb_store_ticket_bind_states(sqlite3_stmt *stmt, int index, guint states)
 GPtrArray *
 cb_store_ticket_list(CbStore *self, const CbTicketFilter *filter, GError **error)
 {
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)cb_ticket_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT " CB_TICKET_COLUMNS " FROM tickets WHERE "
@@ -195,7 +186,6 @@ cb_store_ticket_list(CbStore *self, const CbTicketFilter *filter, GError **error
 		"(?4 = 0 OR (?4 = -1 AND bridge_point_id IS NULL) OR bridge_point_id = ?4) AND "
 		"id > ?5 ORDER BY id LIMIT ?6",
 		error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
@@ -207,13 +197,8 @@ cb_store_ticket_list(CbStore *self, const CbTicketFilter *filter, GError **error
 	sqlite3_bind_int64(stmt, 4, filter->bridge_point_id);
 	sqlite3_bind_int64(stmt, 5, filter->after_id);
 	sqlite3_bind_int64(stmt, 6, filter->limit > 0 ? (gint64)filter->limit : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, cb_store_ticket_from_row(stmt));
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "listing tickets");
-		return NULL;
-	}
-	return g_steal_pointer(&list);
+	return cb_store_collect(self, stmt, cb_store_ticket_from_row,
+				(GDestroyNotify)cb_ticket_free, "listing tickets", error);
 }
 
 GArray *
@@ -243,41 +228,40 @@ cb_store_ticket_service_times(CbStore *self, CbTicketCategory category, guint li
 	return g_steal_pointer(&times);
 }
 
+static gpointer
+cb_store_ticket_event_from_row(sqlite3_stmt *stmt)
+{
+	CbTicketEvent *event = g_new0(CbTicketEvent, 1);
+
+	event->id = sqlite3_column_int64(stmt, 0);
+	event->ticket_id = sqlite3_column_int64(stmt, 1);
+	event->session_id = sqlite3_column_int64(stmt, 2);
+	event->has_from = cb_ticket_state_from_string((const char *)sqlite3_column_text(stmt, 3),
+						      &event->from);
+	cb_ticket_state_from_string((const char *)sqlite3_column_text(stmt, 4), &event->to);
+	event->reason = cb_store_column_strdup(stmt, 5);
+	event->actor_token_id = sqlite3_column_int64(stmt, 6);
+	event->actor_role = cb_store_column_strdup(stmt, 7);
+	event->via = cb_store_column_strdup(stmt, 8);
+	event->at = sqlite3_column_int64(stmt, 9);
+	return event;
+}
+
 GPtrArray *
 cb_store_ticket_history(CbStore *self, gint64 ticket_id, GError **error)
 {
-	g_autoptr(GPtrArray) events =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_ticket_event_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self,
 		"SELECT id, ticket_id, session_id, from_state, to_state, reason, actor_token_id, "
 		"actor_role, via, at FROM ticket_transitions WHERE ticket_id = ?1 ORDER BY id",
 		error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CbTicketEvent *event = g_new0(CbTicketEvent, 1);
-		event->id = sqlite3_column_int64(stmt, 0);
-		event->ticket_id = sqlite3_column_int64(stmt, 1);
-		event->session_id = sqlite3_column_int64(stmt, 2);
-		event->has_from = cb_ticket_state_from_string(
-			(const char *)sqlite3_column_text(stmt, 3), &event->from);
-		cb_ticket_state_from_string((const char *)sqlite3_column_text(stmt, 4), &event->to);
-		event->reason = cb_store_column_strdup(stmt, 5);
-		event->actor_token_id = sqlite3_column_int64(stmt, 6);
-		event->actor_role = cb_store_column_strdup(stmt, 7);
-		event->via = cb_store_column_strdup(stmt, 8);
-		event->at = sqlite3_column_int64(stmt, 9);
-		g_ptr_array_add(events, event);
-	}
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "reading a ticket's history");
-		return NULL;
-	}
-	return g_steal_pointer(&events);
+	return cb_store_collect(self, stmt, cb_store_ticket_event_from_row,
+				(GDestroyNotify)cb_ticket_event_free, "reading a ticket's history",
+				error);
 }
 
 /* --- writing ----------------------------------------------------------------- */
@@ -305,11 +289,7 @@ cb_store_ticket_record(CbStore *self, const CbActor *actor, gint64 ticket_id, gi
 	cb_store_bind_text_or_null(stmt, 3, from >= 0 ? cb_ticket_state_to_string(from) : NULL);
 	sqlite3_bind_text(stmt, 4, cb_ticket_state_to_string(to), -1, SQLITE_STATIC);
 	cb_store_bind_text_or_null(stmt, 5, reason);
-	cb_store_bind_id_or_null(stmt, 6, actor->token_id);
-	cb_store_bind_text_or_null(stmt, 7,
-				   actor->token_id != 0 ? cb_role_to_string(actor->role) : NULL);
-	sqlite3_bind_text(stmt, 8, actor->via != NULL ? actor->via : "system", -1,
-			  SQLITE_TRANSIENT);
+	cb_store_bind_actor(stmt, 6, actor);
 	sqlite3_bind_int64(stmt, 9, cb_store_now(self));
 	return cb_store_step_done(self, stmt, "recording a ticket's transition", error) &&
 	       cb_store_audit_insert(self, actor, action, target, detail, error);
@@ -332,12 +312,7 @@ cb_store_ticket_count_open(CbStore *self, gint64 session_id, gint64 bridge_point
 		return FALSE;
 	cb_store_bind_id_or_null(stmt, 1, session_id);
 	cb_store_bind_id_or_null(stmt, 2, bridge_point_id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "counting tickets");
-		return FALSE;
-	}
-	*count = sqlite3_column_int64(stmt, 0);
-	return TRUE;
+	return cb_store_step_int64(self, stmt, "counting tickets", count, error);
 }
 
 /* the session must take registrations, and the line must have room */
@@ -400,12 +375,7 @@ cb_store_ticket_next_arrival(CbStore *self, gint64 *seq, GError **error)
 
 	if (stmt == NULL)
 		return FALSE;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "reading the arrival order");
-		return FALSE;
-	}
-	*seq = sqlite3_column_int64(stmt, 0);
-	return TRUE;
+	return cb_store_step_int64(self, stmt, "reading the arrival order", seq, error);
 }
 
 static void

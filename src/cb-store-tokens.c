@@ -7,7 +7,7 @@
 	"t.created_at, t.expires_at, t.revoked_at, t.secret_hash "                                 \
 	"FROM tokens t JOIN accounts a ON a.id = t.account_id "
 
-static CbTokenRecord *
+static gpointer
 cb_store_token_from_row(sqlite3_stmt *stmt)
 {
 	CbTokenRecord *token = g_new0(CbTokenRecord, 1);
@@ -29,64 +29,43 @@ cb_store_token_from_row(sqlite3_stmt *stmt)
 	return token;
 }
 
-static CbTokenRecord *
-cb_store_token_query_one(CbStore *self, const char *where, gint64 id, const char *hash,
-			 GError **error)
-{
-	g_autofree char *sql = g_strconcat(CB_TOKEN_SELECT, where, NULL);
-	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(self, sql, error);
-	int rc;
-
-	if (stmt == NULL)
-		return NULL;
-	if (hash != NULL)
-		sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		return cb_store_token_from_row(stmt);
-	if (rc != SQLITE_DONE)
-		cb_store_set_error(self, error, "reading a token");
-	else if (hash != NULL)
-		g_set_error_literal(error, CB_ERROR, CB_ERROR_NOT_FOUND, "no such token");
-	else
-		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
-			    "no token has id %" G_GINT64_FORMAT, id);
-	return NULL;
-}
-
 CbTokenRecord *
 cb_store_token_find_by_hash(CbStore *self, const char *secret_hash, GError **error)
 {
-	return cb_store_token_query_one(self, "WHERE t.secret_hash = ?1", 0, secret_hash, error);
+	g_autoptr(CbStoreStmt) stmt =
+		cb_store_prepare(self, CB_TOKEN_SELECT "WHERE t.secret_hash = ?1", error);
+
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text(stmt, 1, secret_hash, -1, SQLITE_TRANSIENT);
+	return cb_store_get_one(self, stmt, cb_store_token_from_row, "reading a token", error,
+				"no such token");
 }
 
 CbTokenRecord *
 cb_store_token_get(CbStore *self, gint64 id, GError **error)
 {
-	return cb_store_token_query_one(self, "WHERE t.id = ?1", id, NULL, error);
+	g_autoptr(CbStoreStmt) stmt =
+		cb_store_prepare(self, CB_TOKEN_SELECT "WHERE t.id = ?1", error);
+
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_int64(stmt, 1, id);
+	return cb_store_get_one(self, stmt, cb_store_token_from_row, "reading a token", error,
+				"no token has id %" G_GINT64_FORMAT, id);
 }
 
 GPtrArray *
 cb_store_token_list(CbStore *self, gboolean include_revoked, GError **error)
 {
-	g_autoptr(GPtrArray) list =
-		g_ptr_array_new_with_free_func((GDestroyNotify)cb_token_record_free);
 	g_autoptr(CbStoreStmt) stmt = cb_store_prepare(
 		self, CB_TOKEN_SELECT "WHERE ?1 OR t.revoked_at IS NULL ORDER BY t.id", error);
-	int rc;
 
 	if (stmt == NULL)
 		return NULL;
 	sqlite3_bind_int(stmt, 1, include_revoked);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, cb_store_token_from_row(stmt));
-	if (rc != SQLITE_DONE) {
-		cb_store_set_error(self, error, "listing tokens");
-		return NULL;
-	}
-	return g_steal_pointer(&list);
+	return cb_store_collect(self, stmt, cb_store_token_from_row,
+				(GDestroyNotify)cb_token_record_free, "listing tokens", error);
 }
 
 static gboolean
@@ -196,16 +175,15 @@ cb_store_token_count_live(CbStore *self, CbRole role, guint *count, GError **err
 		"WHERE a.role = ?1 AND t.revoked_at IS NULL AND "
 		"(t.expires_at IS NULL OR t.expires_at > ?2)",
 		error);
+	gint64 live = 0;
 
 	if (stmt == NULL)
 		return FALSE;
 	sqlite3_bind_text(stmt, 1, cb_role_to_string(role), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, cb_store_now(self));
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "counting tokens");
+	if (!cb_store_step_int64(self, stmt, "counting tokens", &live, error))
 		return FALSE;
-	}
-	*count = (guint)sqlite3_column_int64(stmt, 0);
+	*count = (guint)live;
 	return TRUE;
 }
 

@@ -158,6 +158,67 @@ cb_store_step_done(CbStore *self, sqlite3_stmt *stmt, const char *doing, GError 
 	return TRUE;
 }
 
+GPtrArray *
+cb_store_collect(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row,
+		 GDestroyNotify free_func, const char *doing, GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(free_func);
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		g_ptr_array_add(rows, from_row(stmt));
+	if (rc != SQLITE_DONE) {
+		cb_store_set_error(self, error, doing);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
+gpointer
+cb_store_find_one(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row, const char *doing,
+		  gboolean *failed, GError **error)
+{
+	int rc = sqlite3_step(stmt);
+
+	*failed = FALSE;
+	if (rc == SQLITE_ROW)
+		return from_row(stmt);
+	if (rc != SQLITE_DONE) {
+		*failed = TRUE;
+		cb_store_set_error(self, error, doing);
+	}
+	return NULL;
+}
+
+gpointer
+cb_store_get_one(CbStore *self, sqlite3_stmt *stmt, CbStoreFromRow from_row, const char *doing,
+		 GError **error, const char *not_found, ...)
+{
+	gboolean failed = FALSE;
+	gpointer row = cb_store_find_one(self, stmt, from_row, doing, &failed, error);
+	va_list args;
+
+	if (row == NULL && !failed) {
+		va_start(args, not_found);
+		g_propagate_error(
+			error, g_error_new_valist(CB_ERROR, CB_ERROR_NOT_FOUND, not_found, args));
+		va_end(args);
+	}
+	return row;
+}
+
+gboolean
+cb_store_step_int64(CbStore *self, sqlite3_stmt *stmt, const char *doing, gint64 *value,
+		    GError **error)
+{
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		cb_store_set_error(self, error, doing);
+		return FALSE;
+	}
+	*value = sqlite3_column_int64(stmt, 0);
+	return TRUE;
+}
+
 gboolean
 cb_store_exec(CbStore *self, const char *sql, GError **error)
 {
@@ -247,6 +308,16 @@ cb_store_column_strdup(sqlite3_stmt *stmt, int column)
 {
 	const unsigned char *text = sqlite3_column_text(stmt, column);
 	return text != NULL ? g_strdup((const char *)text) : NULL;
+}
+
+void
+cb_store_bind_actor(sqlite3_stmt *stmt, int index, const CbActor *actor)
+{
+	cb_store_bind_id_or_null(stmt, index, actor->token_id);
+	cb_store_bind_text_or_null(stmt, index + 1,
+				   actor->token_id != 0 ? cb_role_to_string(actor->role) : NULL);
+	sqlite3_bind_text(stmt, index + 2, actor->via != NULL ? actor->via : "system", -1,
+			  SQLITE_TRANSIENT);
 }
 
 gint64
@@ -344,12 +415,7 @@ cb_store_count_tables(CbStore *self, const char *name, gint64 *count, GError **e
 	if (stmt == NULL)
 		return FALSE;
 	cb_store_bind_text_or_null(stmt, 1, name);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		cb_store_set_error(self, error, "reading the schema");
-		return FALSE;
-	}
-	*count = sqlite3_column_int64(stmt, 0);
-	return TRUE;
+	return cb_store_step_int64(self, stmt, "reading the schema", count, error);
 }
 
 /* finds the schema version without writing anything, so a file that is

@@ -45,6 +45,9 @@ char *cb_http_error_body(const char *code, const char *message);
 void cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *code,
 				 const char *message);
 
+/* a query parameter's value, or NULL when absent */
+const char *cb_http_request_query(CbHttpRequest *request, const char *name);
+
 /* a positive integer path parameter; 400 naming it otherwise */
 gboolean cb_http_request_path_id(CbHttpRequest *request, const char *name, gint64 *id,
 				 GError **error);

@@ -124,9 +124,8 @@ cb_ctl_error_code_from_name(const char *name)
 	return CB_ERROR_INTERNAL;
 }
 
-/* {"error":{"code","message"}} as a CB_ERROR; anything else by its status */
-static void
-cb_ctl_client_set_error(CbCtlClient *self, guint status, JsonNode *answer, GError **error)
+void
+cb_ctl_set_api_error(const char *shown, guint status, JsonNode *answer, GError **error)
 {
 	JsonObject *root = answer != NULL && JSON_NODE_HOLDS_OBJECT(answer)
 				   ? json_node_get_object(answer)
@@ -145,7 +144,7 @@ cb_ctl_client_set_error(CbCtlClient *self, guint status, JsonNode *answer, GErro
 
 	if (code == NULL || message == NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL,
-			    "civic-bridged at %s answered HTTP %u %s", self->shown, status,
+			    "civic-bridged at %s answered HTTP %u %s", shown, status,
 			    soup_status_get_phrase(status));
 		return;
 	}
@@ -163,10 +162,31 @@ cb_ctl_client_call(CbCtlClient *self, const char *method, const char *path, Json
 	if (!cb_ctl_client_send(self, method, path, body, &status, &answer, error))
 		return NULL;
 	if (!SOUP_STATUS_IS_SUCCESSFUL(status)) {
-		cb_ctl_client_set_error(self, status, answer, error);
+		cb_ctl_set_api_error(self->shown, status, answer, error);
 		return NULL;
 	}
 	return answer != NULL ? g_steal_pointer(&answer) : json_node_new(JSON_NODE_NULL);
+}
+
+void
+cb_ctl_add_string(JsonBuilder *builder, const char *member, const char *value)
+{
+	if (value == NULL)
+		return;
+	json_builder_set_member_name(builder, member);
+	json_builder_add_string_value(builder, value);
+}
+
+JsonNode *
+cb_ctl_strings_body(const char *const *members, const char *const *values)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	for (guint i = 0; members[i] != NULL; i++)
+		cb_ctl_add_string(builder, members[i], values[i]);
+	json_builder_end_object(builder);
+	return json_builder_get_root(builder);
 }
 
 CbCtlClient *

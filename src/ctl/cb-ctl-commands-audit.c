@@ -41,14 +41,10 @@ cb_ctl_command_audit(CbCtl *ctl, int argc, char **argv, GError **error)
 		{NULL},
 	};
 	g_autoptr(GString) path = g_string_new("/api/v1/audit");
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 
 	if (!cb_ctl_parse(ctl, "audit", entries, NULL, argc, argv, NULL, error) ||
-	    !cb_ctl_audit_query(limit, before, path, error) ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	    !cb_ctl_audit_query(limit, before, path, error))
 		return FALSE;
-	answer = cb_ctl_client_call(client, "GET", path->str, NULL, error);
-	return answer != NULL && cb_ctl_print_list(ctl, answer, cb_ctl_audit_columns,
-						   G_N_ELEMENTS(cb_ctl_audit_columns), error);
+	return cb_ctl_call_print_list(ctl, path->str, cb_ctl_audit_columns,
+				      G_N_ELEMENTS(cb_ctl_audit_columns), error);
 }

@@ -34,39 +34,6 @@ cb_ctl_check_day(const char *option, const char *text, GError **error)
 
 /* --- requests whose bodies are not JSON ------------------------------------------ */
 
-/* the API's error answer as a CB_ERROR, like the JSON client's */
-static void
-cb_ctl_book_set_error(const char *shown, guint status, JsonNode *answer, GError **error)
-{
-	JsonObject *root = answer != NULL && JSON_NODE_HOLDS_OBJECT(answer)
-				   ? json_node_get_object(answer)
-				   : NULL;
-	JsonObject *detail =
-		root != NULL && json_object_has_member(root, "error") &&
-				JSON_NODE_HOLDS_OBJECT(json_object_get_member(root, "error"))
-			? json_object_get_object_member(root, "error")
-			: NULL;
-	const char *code =
-		detail != NULL ? json_object_get_string_member_with_default(detail, "code", NULL)
-			       : NULL;
-	const char *message =
-		detail != NULL ? json_object_get_string_member_with_default(detail, "message", NULL)
-			       : NULL;
-	int domain_code = CB_ERROR_INTERNAL;
-
-	if (code == NULL || message == NULL) {
-		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL,
-			    "civic-bridged at %s answered HTTP %u %s", shown, status,
-			    soup_status_get_phrase(status));
-		return;
-	}
-	for (int c = CB_ERROR_INVALID; c <= CB_ERROR_INTERNAL; c++) {
-		if (g_str_equal(cb_error_code_name(c), code))
-			domain_code = c;
-	}
-	g_set_error(error, CB_ERROR, domain_code, "%s (%s, HTTP %u)", message, code, status);
-}
-
 typedef struct {
 	guint status;
 	GBytes *body;
@@ -150,7 +117,7 @@ cb_ctl_book_send(CbCtl *ctl, const char *method, const char *path, const char *c
 				       g_bytes_get_size(answer->body), NULL))
 		answer->json = json_node_ref(json_parser_get_root(parser));
 	if (!keep_failure && !SOUP_STATUS_IS_SUCCESSFUL(answer->status)) {
-		cb_ctl_book_set_error(answer->shown, answer->status, answer->json, error);
+		cb_ctl_set_api_error(answer->shown, answer->status, answer->json, error);
 		return NULL;
 	}
 	return g_steal_pointer(&answer);
@@ -299,7 +266,7 @@ cb_ctl_book_import_failed(CbCtlBookAnswer *answer, GError **error)
 	g_autoptr(GError) base = NULL;
 	g_autoptr(GString) text = NULL;
 
-	cb_ctl_book_set_error(answer->shown, answer->status, answer->json, &base);
+	cb_ctl_set_api_error(answer->shown, answer->status, answer->json, &base);
 	if (rows == NULL || !JSON_NODE_HOLDS_ARRAY(rows)) {
 		g_propagate_error(error, g_steal_pointer(&base));
 		return;

@@ -56,19 +56,10 @@ cb_ctl_bridge_point_entries(CbCtlBridgePointArgs *args, GOptionEntry *entries)
 static JsonNode *
 cb_ctl_bridge_point_body(const CbCtlBridgePointArgs *args)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	const char *names[] = {"code", "name", "district"};
-	const char *values[] = {args->code, args->name, args->district};
+	static const char *const members[] = {"code", "name", "district", NULL};
 
-	json_builder_begin_object(builder);
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (values[i] == NULL)
-			continue;
-		json_builder_set_member_name(builder, names[i]);
-		json_builder_add_string_value(builder, values[i]);
-	}
-	json_builder_end_object(builder);
-	return json_builder_get_root(builder);
+	return cb_ctl_strings_body(members,
+				   (const char *const[]){args->code, args->name, args->district});
 }
 
 /* sends @method to @path with @body and prints the bridge point it answers with */
@@ -76,15 +67,8 @@ static gboolean
 cb_ctl_bridge_point_print_call(CbCtl *ctl, const char *method, const char *path, JsonNode *body,
 			       GError **error)
 {
-	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, method, path, body, error);
-	return answer != NULL &&
-	       cb_ctl_print_object(ctl, answer, cb_ctl_bridge_point_record,
-				   G_N_ELEMENTS(cb_ctl_bridge_point_record), error);
+	return cb_ctl_call_print_object(ctl, method, path, body, cb_ctl_bridge_point_record,
+					G_N_ELEMENTS(cb_ctl_bridge_point_record), error);
 }
 
 static gboolean
@@ -109,16 +93,10 @@ cb_ctl_bridge_point_add(CbCtl *ctl, int argc, char **argv, GError **error)
 static gboolean
 cb_ctl_bridge_point_list(CbCtl *ctl, int argc, char **argv, GError **error)
 {
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (!cb_ctl_parse(ctl, "bridge-point list", NULL, NULL, argc, argv, NULL, error) ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	if (!cb_ctl_parse(ctl, "bridge-point list", NULL, NULL, argc, argv, NULL, error))
 		return FALSE;
-	answer = cb_ctl_client_call(client, "GET", CB_CTL_BRIDGE_POINTS, NULL, error);
-	return answer != NULL &&
-	       cb_ctl_print_list(ctl, answer, cb_ctl_bridge_point_columns,
-				 G_N_ELEMENTS(cb_ctl_bridge_point_columns), error);
+	return cb_ctl_call_print_list(ctl, CB_CTL_BRIDGE_POINTS, cb_ctl_bridge_point_columns,
+				      G_N_ELEMENTS(cb_ctl_bridge_point_columns), error);
 }
 
 /* parses the options and the one ID argument of show, update and remove */
@@ -170,20 +148,12 @@ cb_ctl_bridge_point_remove(CbCtl *ctl, int argc, char **argv, GError **error)
 	gint64 id = 0;
 	g_autofree char *path =
 		cb_ctl_bridge_point_path(ctl, "bridge-point remove", NULL, argc, argv, &id, error);
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 	g_autofree char *done = NULL;
 
-	if (path == NULL || (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	if (path == NULL)
 		return FALSE;
-	answer = cb_ctl_client_call(client, "DELETE", path, NULL, error);
-	if (answer == NULL)
-		return FALSE;
-	/* the API answers 204 with no body: in JSON there is nothing to print */
-	if (ctl->format == CB_CTL_FORMAT_JSON)
-		return TRUE;
 	done = g_strdup_printf("removed bridge point %" G_GINT64_FORMAT "\n", id);
-	return cb_ctl_write_stdout(done, error);
+	return cb_ctl_call_delete(ctl, path, done, error);
 }
 
 gboolean

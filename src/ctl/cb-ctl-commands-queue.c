@@ -47,8 +47,6 @@ cb_ctl_queue_list(CbCtl *ctl, int argc, char **argv, GError **error)
 		 "Only tickets in this state (several comma-separated)", "S"},
 		{NULL},
 	};
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 
 	if (!cb_ctl_parse(ctl, "queue list", entries, NULL, argc, argv, NULL, error))
 		return FALSE;
@@ -67,12 +65,8 @@ cb_ctl_queue_list(CbCtl *ctl, int argc, char **argv, GError **error)
 		path = g_strdup_printf("/api/v1/tickets?session=%s&state=%s&limit=%d", value,
 				       escaped, CB_CTL_QUEUE_LIMIT);
 	}
-	client = cb_ctl_get_client(ctl, FALSE, error);
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, "GET", path, NULL, error);
-	return answer != NULL && cb_ctl_print_list(ctl, answer, cb_ctl_queue_columns,
-						   G_N_ELEMENTS(cb_ctl_queue_columns), error);
+	return cb_ctl_call_print_list(ctl, path, cb_ctl_queue_columns,
+				      G_N_ELEMENTS(cb_ctl_queue_columns), error);
 }
 
 gboolean

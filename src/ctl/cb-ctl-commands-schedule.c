@@ -35,33 +35,6 @@ static const CbCtlField cb_ctl_occurrence_columns[] = {
 	{"SESSION", "session_id"},          {"REASON", "reason"},
 };
 
-/* sends the request and prints the one object it answers with */
-static gboolean
-cb_ctl_schedule_print_call(CbCtl *ctl, const char *method, const char *path, JsonNode *body,
-			   const CbCtlField *fields, guint n_fields, GError **error)
-{
-	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, method, path, body, error);
-	return answer != NULL && cb_ctl_print_object(ctl, answer, fields, n_fields, error);
-}
-
-static gboolean
-cb_ctl_schedule_print_list(CbCtl *ctl, const char *path, const CbCtlField *fields, guint n_fields,
-			   GError **error)
-{
-	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, "GET", path, NULL, error);
-	return answer != NULL && cb_ctl_print_list(ctl, answer, fields, n_fields, error);
-}
-
 gboolean
 cb_ctl_schedule_minutes(const char *option, const char *text, gint64 *minutes, GError **error)
 {
@@ -99,8 +72,8 @@ cb_ctl_schedule_series_list(CbCtl *ctl, int argc, char **argv, GError **error)
 {
 	if (!cb_ctl_parse(ctl, "schedule series list", NULL, NULL, argc, argv, NULL, error))
 		return FALSE;
-	return cb_ctl_schedule_print_list(ctl, CB_CTL_SERIES, cb_ctl_series_columns,
-					  G_N_ELEMENTS(cb_ctl_series_columns), error);
+	return cb_ctl_call_print_list(ctl, CB_CTL_SERIES, cb_ctl_series_columns,
+				      G_N_ELEMENTS(cb_ctl_series_columns), error);
 }
 
 static gboolean
@@ -113,8 +86,8 @@ cb_ctl_schedule_series_show(CbCtl *ctl, int argc, char **argv, GError **error)
 				  error))
 		return FALSE;
 	path = g_strdup_printf(CB_CTL_SERIES "/%" G_GINT64_FORMAT, id);
-	return cb_ctl_schedule_print_call(ctl, "GET", path, NULL, cb_ctl_series_record,
-					  G_N_ELEMENTS(cb_ctl_series_record), error);
+	return cb_ctl_call_print_object(ctl, "GET", path, NULL, cb_ctl_series_record,
+					G_N_ELEMENTS(cb_ctl_series_record), error);
 }
 
 typedef struct {
@@ -148,18 +121,15 @@ static JsonNode *
 cb_ctl_series_body(const CbCtlSeriesArgs *args, gint64 minutes, GError **error)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	const char *names[] = {"rrule",     "start_time", "kind",     "title",
-			       "presiding", "timezone",   "starts_on"};
-	const char *values[] = {args->rrule,     args->start,    args->kind,      args->title,
-				args->presiding, args->timezone, args->first_date};
 
 	json_builder_begin_object(builder);
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (values[i] == NULL)
-			continue;
-		json_builder_set_member_name(builder, names[i]);
-		json_builder_add_string_value(builder, values[i]);
-	}
+	cb_ctl_add_string(builder, "rrule", args->rrule);
+	cb_ctl_add_string(builder, "start_time", args->start);
+	cb_ctl_add_string(builder, "kind", args->kind);
+	cb_ctl_add_string(builder, "title", args->title);
+	cb_ctl_add_string(builder, "presiding", args->presiding);
+	cb_ctl_add_string(builder, "timezone", args->timezone);
+	cb_ctl_add_string(builder, "starts_on", args->first_date);
 	json_builder_set_member_name(builder, "duration_minutes");
 	json_builder_add_int_value(builder, minutes);
 	json_builder_set_member_name(builder, "bridge_point_ids");
@@ -212,8 +182,8 @@ cb_ctl_schedule_series_create(CbCtl *ctl, int argc, char **argv, GError **error)
 		return FALSE;
 	body = cb_ctl_series_body(&args, minutes, error);
 	return body != NULL &&
-	       cb_ctl_schedule_print_call(ctl, "POST", CB_CTL_SERIES, body, cb_ctl_series_record,
-					  G_N_ELEMENTS(cb_ctl_series_record), error);
+	       cb_ctl_call_print_object(ctl, "POST", CB_CTL_SERIES, body, cb_ctl_series_record,
+					G_N_ELEMENTS(cb_ctl_series_record), error);
 }
 
 static gboolean
@@ -261,8 +231,8 @@ cb_ctl_schedule_occurrences(CbCtl *ctl, int argc, char **argv, GError **error)
 	g_string_printf(path, CB_CTL_SERIES "/%" G_GINT64_FORMAT "/occurrences", id);
 	cb_ctl_schedule_append_query(path, "from", from);
 	cb_ctl_schedule_append_query(path, "to", to);
-	return cb_ctl_schedule_print_list(ctl, path->str, cb_ctl_occurrence_columns,
-					  G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
+	return cb_ctl_call_print_list(ctl, path->str, cb_ctl_occurrence_columns,
+				      G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
 }
 
 /* the path of one occurrence's @action, from --series and --occurrence */
@@ -285,22 +255,6 @@ cb_ctl_occurrence_path(const char *command, const char *series, const char *occu
 			       action);
 }
 
-static JsonNode *
-cb_ctl_strings_body(const char *const *names, const char *const *values, gsize n)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-
-	json_builder_begin_object(builder);
-	for (gsize i = 0; i < n; i++) {
-		if (values[i] == NULL)
-			continue;
-		json_builder_set_member_name(builder, names[i]);
-		json_builder_add_string_value(builder, values[i]);
-	}
-	json_builder_end_object(builder);
-	return json_builder_get_root(builder);
-}
-
 static gboolean
 cb_ctl_schedule_move(CbCtl *ctl, int argc, char **argv, GError **error)
 {
@@ -316,7 +270,7 @@ cb_ctl_schedule_move(CbCtl *ctl, int argc, char **argv, GError **error)
 		{"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why it moves", "REASON"},
 		{NULL},
 	};
-	const char *names[] = {"starts_at", "reason"};
+	static const char *const members[] = {"starts_at", "reason", NULL};
 
 	if (!cb_ctl_parse(ctl, "schedule move", entries, NULL, argc, argv, NULL, error))
 		return FALSE;
@@ -328,9 +282,9 @@ cb_ctl_schedule_move(CbCtl *ctl, int argc, char **argv, GError **error)
 				    "schedule move needs --to TIME and --reason REASON");
 		return FALSE;
 	}
-	body = cb_ctl_strings_body(names, (const char *const[]){to, reason}, 2);
-	return cb_ctl_schedule_print_call(ctl, "POST", path, body, cb_ctl_occurrence_columns,
-					  G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
+	body = cb_ctl_strings_body(members, (const char *const[]){to, reason});
+	return cb_ctl_call_print_object(ctl, "POST", path, body, cb_ctl_occurrence_columns,
+					G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
 }
 
 static gboolean
@@ -346,7 +300,7 @@ cb_ctl_schedule_cancel(CbCtl *ctl, int argc, char **argv, GError **error)
 		{"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why it is cancelled", "REASON"},
 		{NULL},
 	};
-	const char *names[] = {"reason"};
+	static const char *const members[] = {"reason", NULL};
 
 	if (!cb_ctl_parse(ctl, "schedule cancel", entries, NULL, argc, argv, NULL, error))
 		return FALSE;
@@ -358,9 +312,9 @@ cb_ctl_schedule_cancel(CbCtl *ctl, int argc, char **argv, GError **error)
 				    "schedule cancel needs --reason REASON");
 		return FALSE;
 	}
-	body = cb_ctl_strings_body(names, (const char *const[]){reason}, 1);
-	return cb_ctl_schedule_print_call(ctl, "POST", path, body, cb_ctl_occurrence_columns,
-					  G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
+	body = cb_ctl_strings_body(members, (const char *const[]){reason});
+	return cb_ctl_call_print_object(ctl, "POST", path, body, cb_ctl_occurrence_columns,
+					G_N_ELEMENTS(cb_ctl_occurrence_columns), error);
 }
 
 gboolean

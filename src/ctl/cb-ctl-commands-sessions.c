@@ -30,14 +30,8 @@ static gboolean
 cb_ctl_session_print_call(CbCtl *ctl, const char *method, const char *path, JsonNode *body,
 			  GError **error)
 {
-	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, method, path, body, error);
-	return answer != NULL && cb_ctl_print_object(ctl, answer, cb_ctl_session_record,
-						     G_N_ELEMENTS(cb_ctl_session_record), error);
+	return cb_ctl_call_print_object(ctl, method, path, body, cb_ctl_session_record,
+					G_N_ELEMENTS(cb_ctl_session_record), error);
 }
 
 static gboolean
@@ -53,17 +47,13 @@ cb_ctl_session_list(CbCtl *ctl, int argc, char **argv, GError **error)
 		{NULL},
 	};
 	g_autoptr(GString) path = g_string_new(CB_CTL_SESSIONS);
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 
-	if (!cb_ctl_parse(ctl, "session list", entries, NULL, argc, argv, NULL, error) ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	if (!cb_ctl_parse(ctl, "session list", entries, NULL, argc, argv, NULL, error))
 		return FALSE;
 	cb_ctl_schedule_append_query(path, "from", from);
 	cb_ctl_schedule_append_query(path, "to", to);
-	answer = cb_ctl_client_call(client, "GET", path->str, NULL, error);
-	return answer != NULL && cb_ctl_print_list(ctl, answer, cb_ctl_session_columns,
-						   G_N_ELEMENTS(cb_ctl_session_columns), error);
+	return cb_ctl_call_print_list(ctl, path->str, cb_ctl_session_columns,
+				      G_N_ELEMENTS(cb_ctl_session_columns), error);
 }
 
 static gboolean
@@ -101,16 +91,12 @@ static JsonNode *
 cb_ctl_session_body(const CbCtlSessionArgs *args, gint64 minutes)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	const char *names[] = {"title", "kind", "starts_at", "presiding"};
-	const char *values[] = {args->title, args->kind, args->start, args->presiding};
 
 	json_builder_begin_object(builder);
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (values[i] == NULL)
-			continue;
-		json_builder_set_member_name(builder, names[i]);
-		json_builder_add_string_value(builder, values[i]);
-	}
+	cb_ctl_add_string(builder, "title", args->title);
+	cb_ctl_add_string(builder, "kind", args->kind);
+	cb_ctl_add_string(builder, "starts_at", args->start);
+	cb_ctl_add_string(builder, "presiding", args->presiding);
 	if (minutes > 0) {
 		json_builder_set_member_name(builder, "duration_minutes");
 		json_builder_add_int_value(builder, minutes);
@@ -188,12 +174,12 @@ cb_ctl_session_cancel(CbCtl *ctl, int argc, char **argv, GError **error)
 {
 	g_autofree char *reason = NULL;
 	g_autofree char *path = NULL;
-	g_autoptr(JsonBuilder) builder = json_builder_new();
 	g_autoptr(JsonNode) body = NULL;
 	const GOptionEntry entries[] = {
 		{"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why it is cancelled", "REASON"},
 		{NULL},
 	};
+	static const char *const members[] = {"reason", NULL};
 	gint64 id = 0;
 
 	if (!cb_ctl_parse_with_id(ctl, "session cancel", entries, "session id", argc, argv, &id,
@@ -204,11 +190,7 @@ cb_ctl_session_cancel(CbCtl *ctl, int argc, char **argv, GError **error)
 				    "session cancel needs --reason REASON");
 		return FALSE;
 	}
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "reason");
-	json_builder_add_string_value(builder, reason);
-	json_builder_end_object(builder);
-	body = json_builder_get_root(builder);
+	body = cb_ctl_strings_body(members, (const char *const[]){reason});
 	path = g_strdup_printf(CB_CTL_SESSIONS "/%" G_GINT64_FORMAT "/cancel", id);
 	return cb_ctl_session_print_call(ctl, "POST", path, body, error);
 }

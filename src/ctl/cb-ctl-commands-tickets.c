@@ -41,23 +41,9 @@ cb_ctl_ticket_print_call(CbCtl *ctl, const char *method, const char *path, JsonN
 			 GError **error)
 {
 	g_autoptr(JsonNode) owned = body;
-	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
-	g_autoptr(JsonNode) answer = NULL;
 
-	if (client == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, method, path, owned, error);
-	return answer != NULL && cb_ctl_print_object(ctl, answer, cb_ctl_ticket_record,
-						     G_N_ELEMENTS(cb_ctl_ticket_record), error);
-}
-
-static void
-cb_ctl_ticket_add_string(JsonBuilder *builder, const char *member, const char *value)
-{
-	if (value == NULL)
-		return;
-	json_builder_set_member_name(builder, member);
-	json_builder_add_string_value(builder, value);
+	return cb_ctl_call_print_object(ctl, method, path, owned, cb_ctl_ticket_record,
+					G_N_ELEMENTS(cb_ctl_ticket_record), error);
 }
 
 /* an optional positive number given as @option; usage error otherwise */
@@ -120,8 +106,8 @@ cb_ctl_register_body(const CbCtlRegisterArgs *args, GError **error)
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
 	json_builder_begin_object(builder);
-	cb_ctl_ticket_add_string(builder, "category", args->category);
-	cb_ctl_ticket_add_string(builder, "summary", args->summary);
+	cb_ctl_add_string(builder, "category", args->category);
+	cb_ctl_add_string(builder, "summary", args->summary);
 	if (!cb_ctl_ticket_number(builder, "persons", "--persons", args->persons, error) ||
 	    !cb_ctl_ticket_number(builder, "bridge_point_id", "--bridge-point", args->bridge_point,
 				  error) ||
@@ -134,13 +120,13 @@ cb_ctl_register_body(const CbCtlRegisterArgs *args, GError **error)
 			json_builder_add_string_value(builder, args->representatives[i]);
 		json_builder_end_array(builder);
 	}
-	cb_ctl_ticket_add_string(builder, "priority", args->priority);
-	cb_ctl_ticket_add_string(builder, "channel", args->channel);
-	cb_ctl_ticket_add_string(builder, "citizen_name", args->name);
-	cb_ctl_ticket_add_string(builder, "address", args->address);
-	cb_ctl_ticket_add_string(builder, "id_number", args->id_number);
-	cb_ctl_ticket_add_string(builder, "contact", args->contact);
-	cb_ctl_ticket_add_string(builder, "already_handled_by", args->handled_by);
+	cb_ctl_add_string(builder, "priority", args->priority);
+	cb_ctl_add_string(builder, "channel", args->channel);
+	cb_ctl_add_string(builder, "citizen_name", args->name);
+	cb_ctl_add_string(builder, "address", args->address);
+	cb_ctl_add_string(builder, "id_number", args->id_number);
+	cb_ctl_add_string(builder, "contact", args->contact);
+	cb_ctl_add_string(builder, "already_handled_by", args->handled_by);
 	json_builder_end_object(builder);
 	return json_builder_get_root(builder);
 }
@@ -245,20 +231,6 @@ cb_ctl_ticket_cancel(CbCtl *ctl, int argc, char **argv, GError **error)
 	return cb_ctl_ticket_simple(ctl, "cancel", argc, argv, error);
 }
 
-/* a body of the string members named in @members (NULL-terminated) whose
- * values are not NULL */
-static JsonNode *
-cb_ctl_ticket_strings(const char *const *members, const char *const *values)
-{
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-
-	json_builder_begin_object(builder);
-	for (guint i = 0; members[i] != NULL; i++)
-		cb_ctl_ticket_add_string(builder, members[i], values[i]);
-	json_builder_end_object(builder);
-	return json_builder_get_root(builder);
-}
-
 static gboolean
 cb_ctl_ticket_finish(CbCtl *ctl, int argc, char **argv, GError **error)
 {
@@ -284,7 +256,7 @@ cb_ctl_ticket_finish(CbCtl *ctl, int argc, char **argv, GError **error)
 	}
 	return cb_ctl_ticket_print_call(
 		ctl, "POST", path,
-		cb_ctl_ticket_strings(members, (const char *const[]){handling, follow_up, notes}),
+		cb_ctl_strings_body(members, (const char *const[]){handling, follow_up, notes}),
 		error);
 }
 
@@ -311,7 +283,7 @@ cb_ctl_ticket_refuse(CbCtl *ctl, int argc, char **argv, GError **error)
 	}
 	return cb_ctl_ticket_print_call(
 		ctl, "POST", path,
-		cb_ctl_ticket_strings(members, (const char *const[]){reason, notes}), error);
+		cb_ctl_strings_body(members, (const char *const[]){reason, notes}), error);
 }
 
 static gboolean
@@ -341,7 +313,7 @@ cb_ctl_ticket_move(CbCtl *ctl, int argc, char **argv, GError **error)
 	if (!cb_ctl_ticket_number(builder, "before", "--before", before, error) ||
 	    !cb_ctl_ticket_number(builder, "position", "--position", position, error))
 		return FALSE;
-	cb_ctl_ticket_add_string(builder, "reason", reason);
+	cb_ctl_add_string(builder, "reason", reason);
 	json_builder_end_object(builder);
 	return cb_ctl_ticket_print_call(ctl, "POST", path, json_builder_get_root(builder), error);
 }

@@ -66,16 +66,12 @@ cb_ctl_token_body(const CbCtlTokenArgs *args, GError **error)
 	     !cb_ctl_parse_duration(args->expires_in, &expires_in, error)))
 		return NULL;
 	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "role");
-	json_builder_add_string_value(builder, cb_role_to_string(role));
+	cb_ctl_add_string(builder, "role", cb_role_to_string(role));
 	if (bridge_point_id != 0) {
 		json_builder_set_member_name(builder, "bridge_point_id");
 		json_builder_add_int_value(builder, bridge_point_id);
 	}
-	if (args->label != NULL) {
-		json_builder_set_member_name(builder, "label");
-		json_builder_add_string_value(builder, args->label);
-	}
+	cb_ctl_add_string(builder, "label", args->label);
 	if (expires_in != 0) {
 		json_builder_set_member_name(builder, "expires_in_seconds");
 		json_builder_add_int_value(builder, expires_in);
@@ -98,17 +94,12 @@ cb_ctl_token_create(CbCtl *ctl, int argc, char **argv, GError **error)
 		 "Lifetime: 3600, 90m, 12h, 30d (default: no expiry)", "DURATION"},
 		{NULL},
 	};
-	CbCtlClient *client = NULL;
 	g_autoptr(JsonNode) body = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 
 	if (!cb_ctl_parse(ctl, "token create", entries, NULL, argc, argv, NULL, error) ||
 	    (body = cb_ctl_token_body(&args, error)) == NULL ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
-		return FALSE;
-	answer = cb_ctl_client_call(client, "POST", CB_CTL_TOKENS, body, error);
-	if (answer == NULL || !cb_ctl_print_object(ctl, answer, cb_ctl_token_created,
-						   G_N_ELEMENTS(cb_ctl_token_created), error))
+	    !cb_ctl_call_print_object(ctl, "POST", CB_CTL_TOKENS, body, cb_ctl_token_created,
+				      G_N_ELEMENTS(cb_ctl_token_created), error))
 		return FALSE;
 	if (ctl->format == CB_CTL_FORMAT_JSON)
 		return TRUE;
@@ -125,39 +116,25 @@ cb_ctl_token_list(CbCtl *ctl, int argc, char **argv, GError **error)
 		{"all", 0, 0, G_OPTION_ARG_NONE, &all, "Include revoked tokens", NULL},
 		{NULL},
 	};
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
-
-	if (!cb_ctl_parse(ctl, "token list", entries, NULL, argc, argv, NULL, error) ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	if (!cb_ctl_parse(ctl, "token list", entries, NULL, argc, argv, NULL, error))
 		return FALSE;
-	answer = cb_ctl_client_call(client, "GET", all ? CB_CTL_TOKENS "?all=true" : CB_CTL_TOKENS,
-				    NULL, error);
-	return answer != NULL && cb_ctl_print_list(ctl, answer, cb_ctl_token_columns,
-						   G_N_ELEMENTS(cb_ctl_token_columns), error);
+	return cb_ctl_call_print_list(ctl, all ? CB_CTL_TOKENS "?all=true" : CB_CTL_TOKENS,
+				      cb_ctl_token_columns, G_N_ELEMENTS(cb_ctl_token_columns),
+				      error);
 }
 
 static gboolean
 cb_ctl_token_revoke(CbCtl *ctl, int argc, char **argv, GError **error)
 {
-	CbCtlClient *client = NULL;
-	g_autoptr(JsonNode) answer = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *done = NULL;
 	gint64 id = 0;
 
-	if (!cb_ctl_parse_with_id(ctl, "token revoke", NULL, "token id", argc, argv, &id, error) ||
-	    (client = cb_ctl_get_client(ctl, FALSE, error)) == NULL)
+	if (!cb_ctl_parse_with_id(ctl, "token revoke", NULL, "token id", argc, argv, &id, error))
 		return FALSE;
 	path = g_strdup_printf(CB_CTL_TOKENS "/%" G_GINT64_FORMAT, id);
-	answer = cb_ctl_client_call(client, "DELETE", path, NULL, error);
-	if (answer == NULL)
-		return FALSE;
-	/* the API answers 204 with no body: in JSON there is nothing to print */
-	if (ctl->format == CB_CTL_FORMAT_JSON)
-		return TRUE;
 	done = g_strdup_printf("revoked token %" G_GINT64_FORMAT "\n", id);
-	return cb_ctl_write_stdout(done, error);
+	return cb_ctl_call_delete(ctl, path, done, error);
 }
 
 gboolean

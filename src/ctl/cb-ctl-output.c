@@ -140,3 +140,45 @@ cb_ctl_print_object(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields, guin
 	cb_ctl_cells_free(cells, n_fields);
 	return cb_ctl_write_stdout(text, error);
 }
+
+gboolean
+cb_ctl_call_print_object(CbCtl *ctl, const char *method, const char *path, JsonNode *body,
+			 const CbCtlField *fields, guint n_fields, GError **error)
+{
+	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
+	g_autoptr(JsonNode) answer = NULL;
+
+	if (client == NULL)
+		return FALSE;
+	answer = cb_ctl_client_call(client, method, path, body, error);
+	return answer != NULL && cb_ctl_print_object(ctl, answer, fields, n_fields, error);
+}
+
+gboolean
+cb_ctl_call_print_list(CbCtl *ctl, const char *path, const CbCtlField *fields, guint n_fields,
+		       GError **error)
+{
+	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
+	g_autoptr(JsonNode) answer = NULL;
+
+	if (client == NULL)
+		return FALSE;
+	answer = cb_ctl_client_call(client, "GET", path, NULL, error);
+	return answer != NULL && cb_ctl_print_list(ctl, answer, fields, n_fields, error);
+}
+
+gboolean
+cb_ctl_call_delete(CbCtl *ctl, const char *path, const char *done, GError **error)
+{
+	CbCtlClient *client = cb_ctl_get_client(ctl, FALSE, error);
+	g_autoptr(JsonNode) answer = NULL;
+
+	if (client == NULL)
+		return FALSE;
+	answer = cb_ctl_client_call(client, "DELETE", path, NULL, error);
+	if (answer == NULL)
+		return FALSE;
+	if (ctl->format == CB_CTL_FORMAT_JSON)
+		return TRUE;
+	return cb_ctl_write_stdout(done, error);
+}

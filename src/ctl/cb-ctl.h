@@ -94,6 +94,17 @@ JsonNode *cb_ctl_client_call(CbCtlClient *self, const char *method, const char *
 /* the client for @ctl, made once; needs a token unless @anonymous */
 CbCtlClient *cb_ctl_get_client(CbCtl *ctl, gboolean anonymous, GError **error);
 
+/* the API's error answer {"error":{"code","message"}} as a CB_ERROR; any other
+ * answer by its @status, naming the daemon at @shown */
+void cb_ctl_set_api_error(const char *shown, guint status, JsonNode *answer, GError **error);
+
+/* a request body's string member, left out when @value is NULL */
+void cb_ctl_add_string(JsonBuilder *builder, const char *member, const char *value);
+
+/* an object of the string members named in @members (NULL-terminated) whose
+ * @values are not NULL */
+JsonNode *cb_ctl_strings_body(const char *const *members, const char *const *values);
+
 /* cb-ctl-table.c: human output, pure formatting */
 
 typedef struct _CbCtlTable CbCtlTable;
@@ -142,6 +153,19 @@ gboolean cb_ctl_print_list(CbCtl *ctl, JsonNode *answer, const CbCtlField *field
 /* one object as "name: value" lines of @fields (names in lower case), or as JSON */
 gboolean cb_ctl_print_object(CbCtl *ctl, JsonNode *answer, const CbCtlField *fields, guint n_fields,
 			     GError **error);
+
+/* sends @method to @path with @body (may be NULL) and prints the one object
+ * answered, as cb_ctl_print_object() */
+gboolean cb_ctl_call_print_object(CbCtl *ctl, const char *method, const char *path, JsonNode *body,
+				  const CbCtlField *fields, guint n_fields, GError **error);
+
+/* GETs @path and prints the list answered, as cb_ctl_print_list() */
+gboolean cb_ctl_call_print_list(CbCtl *ctl, const char *path, const CbCtlField *fields,
+				guint n_fields, GError **error);
+
+/* DELETEs @path and says @done; the API answers 204 with no body, so in JSON
+ * there is nothing to print */
+gboolean cb_ctl_call_delete(CbCtl *ctl, const char *path, const char *done, GError **error);
 
 /* the commands: each takes its own name and what follows it */
 gboolean cb_ctl_command_health(CbCtl *ctl, int argc, char **argv, GError **error);
