@@ -1,6 +1,7 @@
 /* civic-bridge: what the schedule's files share; never included outside them */
 #pragma once
 
+#include "civic-bridge/cb-log.h"
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-schedule.h"
 

@@ -135,8 +135,9 @@ cb_schedule_materialise_one(CbSchedule *self, const CbSeries *series, gint64 ori
 			g_warning("series %" G_GINT64_FORMAT ": %s", series->id, error->message);
 		return;
 	}
-	g_info("session %" G_GINT64_FORMAT " scheduled for series %" G_GINT64_FORMAT, session->id,
-	       series->id);
+	cb_log_session(G_LOG_LEVEL_INFO, session->id,
+		       "session %" G_GINT64_FORMAT " scheduled for series %" G_GINT64_FORMAT,
+		       session->id, series->id);
 	cb_schedule_session_changed(self, session, CB_SESSION_SCHEDULED);
 	cb_schedule_catch_up_now(self, session->id);
 }
@@ -407,8 +408,9 @@ cb_schedule_occurrence_after_change(CbSchedule *self, const CbSeries *series, gi
 				    CbSessionState previous, GError **error)
 {
 	if (session != NULL) {
-		g_info("session %" G_GINT64_FORMAT " follows its occurrence: %s", session->id,
-		       cb_session_state_to_string(session->state));
+		cb_log_session(G_LOG_LEVEL_INFO, session->id,
+			       "session %" G_GINT64_FORMAT " follows its occurrence: %s",
+			       session->id, cb_session_state_to_string(session->state));
 		cb_schedule_session_changed(self, session, previous);
 	}
 	/* a move may bring it within the horizon, or take it out */

@@ -237,8 +237,9 @@ cb_schedule_transition(CbSchedule *self, const CbActor *actor, gint64 id, CbSess
 
 	if (session == NULL)
 		return NULL;
-	g_info("session %" G_GINT64_FORMAT " %s -> %s (%s)", id, cb_session_state_to_string(from),
-	       cb_session_state_to_string(to), actor->via != NULL ? actor->via : "system");
+	cb_log_session(G_LOG_LEVEL_INFO, id, "session %" G_GINT64_FORMAT " %s -> %s (%s)", id,
+		       cb_session_state_to_string(from), cb_session_state_to_string(to),
+		       actor->via != NULL ? actor->via : "system");
 	cb_schedule_session_changed(self, session, from);
 	return g_steal_pointer(&session);
 }
@@ -537,7 +538,8 @@ cb_schedule_create_session(CbSchedule *self, const CbActor *actor, const CbSessi
 	session = cb_store_session_insert(self->store, actor, &adhoc, error);
 	if (session == NULL)
 		return NULL;
-	g_info("session %" G_GINT64_FORMAT " created ad hoc", session->id);
+	cb_log_session(G_LOG_LEVEL_INFO, session->id, "session %" G_GINT64_FORMAT " created ad hoc",
+		       session->id);
 	cb_schedule_session_changed(self, session, CB_SESSION_SCHEDULED);
 	/* one that starts soon opens now, not at the next turn of the loop */
 	cb_schedule_catch_up_now(self, session->id);
