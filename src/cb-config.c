@@ -15,8 +15,9 @@ typedef enum {
 	CB_KEY_UINT,
 	CB_KEY_UINT64,
 	CB_KEY_TIMEZONE,
-	CB_KEY_BOOL,  /* true or false */
-	CB_KEY_CODES, /* a comma-separated list of codes: a-z, 0-9 and '-' */
+	CB_KEY_BOOL,      /* true or false */
+	CB_KEY_CODES,     /* a comma-separated list of codes: a-z, 0-9 and '-' */
+	CB_KEY_ADDRESSES, /* a comma-separated list of IP addresses, maybe empty */
 } CbKeyType;
 
 typedef struct {
@@ -241,6 +242,61 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(schedule_end_grace_minutes),
 	 0,
 	 1440},
+	{{"media", "ice-addresses", "",
+	  "Local IP addresses ICE gathers candidates on, comma-separated. Empty: every "
+	  "interface's addresses.",
+	  FALSE},
+	 CB_KEY_ADDRESSES,
+	 CB_OFF(media_ice_addresses),
+	 0,
+	 0},
+	{{"media", "udp-port-min", "0", "Lowest local UDP port for media; 0 with 0: any port.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_udp_port_min),
+	 0,
+	 65535},
+	{{"media", "udp-port-max", "0", "Highest local UDP port for media.", FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_udp_port_max),
+	 0,
+	 65535},
+	{{"media", "stun-server", "",
+	  "STUN server for server-reflexive candidates, stun://HOST:PORT. Empty: none.", FALSE},
+	 CB_KEY_STRING,
+	 CB_OFF(media_stun_server),
+	 0,
+	 0},
+	{{"media", "jitterbuffer-latency-ms", "50",
+	  "Jitterbuffer latency of each peer; every forwarded packet waits this long at most.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_jitterbuffer_latency_ms),
+	 0,
+	 2000},
+	{{"media", "max-sdp-bytes", "32768", "Longest SDP a client may send.", FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_max_sdp_bytes),
+	 1024,
+	 1048576},
+	{{"media", "max-candidates", "50",
+	  "Remote ICE candidates one media section of a peer may receive.", FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_max_candidates),
+	 1,
+	 10000},
+	{{"media", "max-peers", "100", "Peers (publishers and subscribers) in one room at most.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_max_peers),
+	 2,
+	 10000},
+	{{"media", "keyframe-interval-ms", "500",
+	  "Keyframe requests to one publisher are merged to one per this interval.", FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_keyframe_interval_ms),
+	 0,
+	 10000},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;
@@ -286,6 +342,8 @@ cb_config_free(CbConfig *config)
 	g_free(config->schedule_kind);
 	g_free(config->schedule_title);
 	g_free(config->schedule_presiding);
+	g_free(config->media_ice_addresses);
+	g_free(config->media_stun_server);
 	g_free(config);
 }
 
@@ -302,6 +360,8 @@ cb_config_copy(const CbConfig *config)
 	copy->schedule_kind = g_strdup(config->schedule_kind);
 	copy->schedule_title = g_strdup(config->schedule_title);
 	copy->schedule_presiding = g_strdup(config->schedule_presiding);
+	copy->media_ice_addresses = g_strdup(config->media_ice_addresses);
+	copy->media_stun_server = g_strdup(config->media_stun_server);
 	return copy;
 }
 
@@ -379,6 +439,26 @@ cb_config_check_codes(const char *value, GError **error)
 	return TRUE;
 }
 
+/* "127.0.0.1, ::1": IP addresses, comma-separated; empty is fine */
+static gboolean
+cb_config_check_addresses(const char *value, GError **error)
+{
+	g_auto(GStrv) addresses = g_strsplit(value, ",", -1);
+
+	for (guint i = 0; value[0] != '\0' && addresses[i] != NULL; i++) {
+		g_autoptr(GInetAddress) inet =
+			g_inet_address_new_from_string(g_strstrip(addresses[i]));
+		if (inet == NULL) {
+			g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+				    "'%s' is not an IP address (give IP addresses, "
+				    "comma-separated)",
+				    addresses[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* stores one textual value into the field @spec describes, validating it */
 static gboolean
 cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, GError **error)
@@ -429,12 +509,18 @@ cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, 
 		if (!cb_config_check_codes(value, error))
 			return FALSE;
 		break;
+	case CB_KEY_ADDRESSES:
+		if (!cb_config_check_addresses(value, error))
+			return FALSE;
+		break;
 	case CB_KEY_STRING:
 		break;
 	}
 	g_free(*(char **)field);
-	*(char **)field =
-		(spec->type == CB_KEY_STRING && value[0] == '\0') ? NULL : g_strdup(value);
+	*(char **)field = ((spec->type == CB_KEY_STRING || spec->type == CB_KEY_ADDRESSES) &&
+			   value[0] == '\0')
+				  ? NULL
+				  : g_strdup(value);
 	return TRUE;
 }
 

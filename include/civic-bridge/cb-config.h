@@ -52,6 +52,17 @@ typedef struct {
 	guint schedule_open_before_minutes; /* waiting room and queue open this early */
 	guint schedule_horizon_days;        /* occurrences this close become sessions */
 	guint schedule_end_grace_minutes;   /* a live session ends itself this long after its end */
+
+	/* [media] */
+	char *media_ice_addresses; /* comma-separated IP addresses; NULL: every interface */
+	guint media_udp_port_min;  /* 0 and 0: any port */
+	guint media_udp_port_max;
+	char *media_stun_server; /* stun://host:port; NULL: none */
+	guint media_jitterbuffer_latency_ms;
+	guint media_max_sdp_bytes;
+	guint media_max_candidates; /* remote candidates per media section */
+	guint media_max_peers;      /* per room */
+	guint media_keyframe_interval_ms;
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

@@ -1,0 +1,141 @@
+/* civic-bridge: the media room of one live session (no GStreamer types here) */
+#pragma once
+
+#include <glib-object.h>
+
+#include "civic-bridge/cb-config.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CbMediaConfig:
+ * @ice_addresses: (nullable): local addresses libnice gathers candidates on;
+ *   NULL or empty: every interface's address
+ * @udp_port_min: lowest local UDP port for ICE; 0 with @udp_port_max 0: any
+ * @udp_port_max: highest local UDP port for ICE
+ * @stun_server: (nullable): "stun://host:port" for server-reflexive candidates
+ * @jitterbuffer_latency_ms: jitterbuffer latency of every peer
+ * @max_sdp_bytes: longest SDP a client may send
+ * @max_candidates: remote candidates one media section may receive
+ * @max_peers: peers one room holds at most
+ * @keyframe_interval_ms: keyframe requests to one publisher are merged to one
+ *   per this interval
+ *
+ * What a room needs from the daemon's configuration ([media] group). It owns
+ * its strings: initialise with cb_media_config_init(), clear with
+ * cb_media_config_clear(); a room copies it.
+ */
+typedef struct {
+	char **ice_addresses;
+	guint16 udp_port_min;
+	guint16 udp_port_max;
+	char *stun_server;
+	guint jitterbuffer_latency_ms;
+	gsize max_sdp_bytes;
+	guint max_candidates;
+	guint max_peers;
+	guint keyframe_interval_ms;
+} CbMediaConfig;
+
+/* fills @media from @config, or with the built-in defaults when @config is NULL */
+void cb_media_config_init(CbMediaConfig *media, const CbConfig *config);
+void cb_media_config_clear(CbMediaConfig *media);
+
+/**
+ * CbPeerKind:
+ * @CB_PEER_KIND_HALL: the city reception hall
+ * @CB_PEER_KIND_BRIDGE_POINT: a district bridge point
+ * @CB_PEER_KIND_CITIZEN: the admitted citizen
+ * @CB_PEER_KIND_VIEWER: a staff viewer (sees what the hall sees)
+ *
+ * Who is at the other end of a peer. It decides what confidentiality hides:
+ * the hall and viewers are the "hall audience" and see everything; bridge
+ * points and the citizen are the "public audience".
+ */
+typedef enum {
+	CB_PEER_KIND_HALL,
+	CB_PEER_KIND_BRIDGE_POINT,
+	CB_PEER_KIND_CITIZEN,
+	CB_PEER_KIND_VIEWER,
+} CbPeerKind;
+
+/* the virtual slot whose source staff switch with cb_room_set_floor() */
+#define CB_ROOM_SLOT_FLOOR "floor"
+
+#define CB_TYPE_ROOM (cb_room_get_type())
+G_DECLARE_FINAL_TYPE(CbRoom, cb_room, CB, ROOM, GObject)
+
+/**
+ * cb_room_new:
+ * @session_id: the live session the room belongs to (for logs)
+ * @config: ICE and limits; copied
+ *
+ * Makes a room and starts its pipeline. Signals are emitted on the thread-default
+ * main context of the caller, which must own the room.
+ *
+ * Signals (every one on that main context, never on a streaming thread):
+ * - `local-description` (peer_id, type, sdp): the room's answer for a peer;
+ * - `local-candidate` (peer_id, mline, candidate): a room candidate to trickle;
+ * - `peer-state` (peer_id, state): "new", "connecting", "connected", "failed"
+ *   or "closed" (a disconnected path that may recover reads "connecting");
+ * - `peer-removed` (peer_id, reason): "left" (cb_room_remove_peer()), "error"
+ *   (its elements failed), "failed" (its negotiation failed).
+ */
+CbRoom *cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error);
+
+/**
+ * cb_room_add_publisher:
+ * @peer_id: unique within the room; a publisher that comes back under the
+ *   same id (a new connection after a drop) feeds the subscribers it fed
+ * @kind: who publishes
+ *
+ * A client that sends camera and microphone (WHIP-like): it sends an offer
+ * through cb_room_set_remote_description() and gets the room's answer in
+ * `local-description`.
+ */
+gboolean cb_room_add_publisher(CbRoom *room, const char *peer_id, CbPeerKind kind, GError **error);
+
+/**
+ * cb_room_add_subscriber:
+ * @slot: the peer id of a publisher added before, or %CB_ROOM_SLOT_FLOOR
+ * @kind: who receives; decides the audience (see #CbPeerKind)
+ *
+ * A client that receives one slot (WHEP-like): it offers receive-only audio
+ * and/or video through cb_room_set_remote_description() and gets the answer.
+ */
+gboolean cb_room_add_subscriber(CbRoom *room, const char *peer_id, const char *slot,
+				CbPeerKind kind, GError **error);
+
+/* @sdp_type is "offer" (the only one clients send: the room always answers) */
+gboolean cb_room_set_remote_description(CbRoom *room, const char *peer_id, const char *sdp_type,
+					const char *sdp, GError **error);
+
+/* a trickled client candidate ("candidate:..." with or without "a="); an
+ * empty one (end of candidates) and mDNS `.local` ones are ignored */
+gboolean cb_room_add_remote_candidate(CbRoom *room, const char *peer_id, guint mline,
+				      const char *candidate, GError **error);
+
+/* removes a peer; `peer-removed` follows with reason "left" */
+gboolean cb_room_remove_peer(CbRoom *room, const char *peer_id, GError **error);
+
+/* gives the floor to a publisher (by peer id), or takes it (NULL) */
+gboolean cb_room_set_floor(CbRoom *room, const char *publisher_id, GError **error);
+const char *cb_room_get_floor(CbRoom *room);
+
+/* while TRUE, no citizen publisher reaches the public audience, through the
+ * floor or a direct subscription; the hall audience still gets it */
+void cb_room_set_confidential(CbRoom *room, gboolean confidential);
+gboolean cb_room_get_confidential(CbRoom *room);
+
+/* stops (TRUE) or resumes forwarding a publisher's audio and video */
+gboolean cb_room_mute(CbRoom *room, const char *peer_id, gboolean audio, gboolean video,
+		      GError **error);
+
+/* peer ids, and whether one is present */
+guint cb_room_get_n_peers(CbRoom *room);
+gboolean cb_room_has_peer(CbRoom *room, const char *peer_id);
+
+/* keyframe requests sent to a publisher's client so far (merged ones not counted) */
+guint cb_room_get_keyframe_requests(CbRoom *room, const char *publisher_id);
+
+G_END_DECLS

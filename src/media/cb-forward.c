@@ -1,0 +1,335 @@
+#define G_LOG_DOMAIN "CbRoom"
+
+/*
+ * Forwarding without transcoding. Each publisher id has a slot: per track, a
+ * depayloader and a tee. Depayloading once per publisher and payloading once
+ * per subscriber branch costs a little CPU per packet (no decoding), and buys
+ * what a plain RTP fan-out cannot give: each subscriber gets its own payload
+ * type, no header extension it did not negotiate, and one continuous SSRC and
+ * sequence across floor switches, so nobody renegotiates when the floor moves.
+ *
+ * The floor is, per audience (hall, public) and track, an input-selector fed
+ * by a branch of every slot, followed by a tee. Switching the floor is one
+ * property set. Two audiences so that confidentiality is structural: the
+ * public selector never selects a citizen while the room is confidential, and
+ * a gate on the citizen's public branch drops its buffers before they can
+ * reach the selector at all.
+ *
+ * Every branch starts with a leaky queue, so a slow subscriber drops its own
+ * old packets instead of stalling the tee, the publisher or the others.
+ */
+
+#include "cb-media-private.h"
+
+/* a branch queue holds at most this much; beyond it the oldest is dropped */
+#define CB_BRANCH_MAX_TIME    (300 * GST_MSECOND)
+#define CB_BRANCH_MAX_BUFFERS 200
+
+const char *
+cb_track_name(CbTrack track)
+{
+	return track == CB_TRACK_VIDEO ? "video" : "audio";
+}
+
+CbAudience
+cb_audience_of(CbPeerKind kind)
+{
+	return (kind == CB_PEER_KIND_HALL || kind == CB_PEER_KIND_VIEWER) ? CB_AUDIENCE_HALL
+									  : CB_AUDIENCE_PUBLIC;
+}
+
+CbGate *
+cb_gate_new(void)
+{
+	CbGate *gate = g_new0(CbGate, 1);
+
+	gate->ref = 1;
+	gate->open = 1;
+	return gate;
+}
+
+CbGate *
+cb_gate_ref(CbGate *gate)
+{
+	g_atomic_int_inc(&gate->ref);
+	return gate;
+}
+
+void
+cb_gate_unref(CbGate *gate)
+{
+	if (gate != NULL && g_atomic_int_dec_and_test(&gate->ref))
+		g_free(gate);
+}
+
+static gboolean
+cb_gate_passes(CbGate *gate, GstBuffer *buffer)
+{
+	if (!g_atomic_int_get(&gate->open))
+		return FALSE;
+	if (g_atomic_int_get(&gate->need_key)) {
+		if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+			return FALSE;
+		g_atomic_int_set(&gate->need_key, 0);
+	}
+	return TRUE;
+}
+
+/* streaming thread: reads the gate's atomics and nothing else */
+static GstPadProbeReturn
+cb_gate_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CbGate *gate = user_data;
+
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+		GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+		if (gst_buffer_list_length(list) == 0)
+			return GST_PAD_PROBE_OK;
+		return cb_gate_passes(gate, gst_buffer_list_get(list, 0)) ? GST_PAD_PROBE_OK
+									  : GST_PAD_PROBE_DROP;
+	}
+	return cb_gate_passes(gate, GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_OK
+								     : GST_PAD_PROBE_DROP;
+}
+
+void
+cb_gate_attach(CbGate *gate, GstPad *pad)
+{
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			  cb_gate_probe_cb, cb_gate_ref(gate), (GDestroyNotify)cb_gate_unref);
+}
+
+static GstElement *
+cb_make(const char *factory, GError **error)
+{
+	GstElement *element = gst_element_factory_make(factory, NULL);
+
+	if (element == NULL)
+		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL,
+			    "GStreamer element '%s' is missing (a plugin package is not installed)",
+			    factory);
+	return element;
+}
+
+CbBranch *
+cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+	      GstPad *sink_pad, GError **error)
+{
+	CbBranch *branch;
+	GstElement *queue = cb_make("queue", error);
+	g_autoptr(GstPad) queue_sink = NULL;
+	g_autoptr(GstPad) last_src = NULL;
+
+	if (queue == NULL) {
+		if (pay != NULL)
+			gst_object_unref(gst_object_ref_sink(pay));
+		return NULL;
+	}
+	g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
+		     CB_BRANCH_MAX_BUFFERS, "max-size-bytes", 0, "max-size-time",
+		     (guint64)CB_BRANCH_MAX_TIME, "silent", TRUE, NULL);
+	branch = g_new0(CbBranch, 1);
+	branch->bin = pipeline;
+	branch->tee = gst_object_ref(tee);
+	branch->queue = gst_object_ref(queue);
+	branch->pay = pay != NULL ? gst_object_ref(pay) : NULL;
+	branch->sink_owner = gst_object_ref(sink_owner);
+	branch->sink_pad = gst_object_ref(sink_pad);
+	branch->gate = cb_gate_new();
+
+	gst_bin_add(GST_BIN(pipeline), queue);
+	if (pay != NULL) {
+		gst_bin_add(GST_BIN(pipeline), pay);
+		gst_element_link(queue, pay);
+	}
+	last_src = gst_element_get_static_pad(pay != NULL ? pay : queue, "src");
+	if (gst_pad_link(last_src, sink_pad) != GST_PAD_LINK_OK) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL, "cannot link a %s branch",
+			    pay != NULL ? GST_OBJECT_NAME(pay) : "floor");
+		cb_branch_free(branch);
+		return NULL;
+	}
+	queue_sink = gst_element_get_static_pad(queue, "sink");
+	cb_gate_attach(branch->gate, queue_sink);
+	if (pay != NULL)
+		gst_element_sync_state_with_parent(pay);
+	gst_element_sync_state_with_parent(queue);
+	branch->tee_pad = gst_element_request_pad_simple(tee, "src_%u");
+	gst_pad_link(branch->tee_pad, queue_sink);
+	return branch;
+}
+
+/*
+ * Main context. gst_pad_unlink() is safe against a concurrent push (the push
+ * holds its own reference to the peer), the queue never blocks the tee (it
+ * is leaky), and stopping the queue waits for its own thread only.
+ */
+void
+cb_branch_free(CbBranch *branch)
+{
+	if (branch == NULL)
+		return;
+	if (branch->tee_pad != NULL) {
+		g_autoptr(GstPad) peer = gst_pad_get_peer(branch->tee_pad);
+		if (peer != NULL)
+			gst_pad_unlink(branch->tee_pad, peer);
+		gst_element_release_request_pad(branch->tee, branch->tee_pad);
+		gst_clear_object(&branch->tee_pad);
+	}
+	gst_element_set_state(branch->queue, GST_STATE_NULL);
+	if (branch->pay != NULL)
+		gst_element_set_state(branch->pay, GST_STATE_NULL);
+	if (branch->sink_pad != NULL) {
+		if (GST_PAD_PARENT(branch->sink_pad) != NULL)
+			gst_element_release_request_pad(branch->sink_owner, branch->sink_pad);
+		gst_clear_object(&branch->sink_pad);
+	}
+	if (GST_OBJECT_PARENT(branch->queue) != NULL)
+		gst_bin_remove(GST_BIN(branch->bin), branch->queue);
+	if (branch->pay != NULL && GST_OBJECT_PARENT(branch->pay) != NULL)
+		gst_bin_remove(GST_BIN(branch->bin), branch->pay);
+	gst_clear_object(&branch->queue);
+	gst_clear_object(&branch->pay);
+	gst_clear_object(&branch->tee);
+	gst_clear_object(&branch->sink_owner);
+	cb_gate_unref(branch->gate);
+	g_free(branch);
+}
+
+gboolean
+cb_floor_init(CbFloor *floor, GstElement *pipeline, GError **error)
+{
+	for (guint a = 0; a < CB_N_AUDIENCES; a++) {
+		floor->switch_gate[a] = cb_gate_new();
+		for (guint t = 0; t < CB_N_TRACKS; t++) {
+			GstElement *selector = cb_make("input-selector", error);
+			GstElement *tee = selector != NULL ? cb_make("tee", error) : NULL;
+
+			if (tee == NULL) {
+				if (selector != NULL)
+					gst_object_unref(gst_object_ref_sink(selector));
+				return FALSE;
+			}
+			/* an inactive input is dropped, never waited for */
+			g_object_set(selector, "sync-streams", FALSE, "cache-buffers", FALSE, NULL);
+			g_object_set(tee, "allow-not-linked", TRUE, NULL);
+			gst_bin_add_many(GST_BIN(pipeline), selector, tee, NULL);
+			gst_element_link(selector, tee);
+			floor->none_pad[a][t] = gst_element_request_pad_simple(selector, "sink_%u");
+			g_object_set(selector, "active-pad", floor->none_pad[a][t], NULL);
+			if (t == CB_TRACK_VIDEO) {
+				g_autoptr(GstPad) src = gst_element_get_static_pad(selector, "src");
+				cb_gate_attach(floor->switch_gate[a], src);
+			}
+			floor->selector[a][t] = gst_object_ref(selector);
+			floor->tee[a][t] = gst_object_ref(tee);
+			gst_element_sync_state_with_parent(tee);
+			gst_element_sync_state_with_parent(selector);
+		}
+	}
+	return TRUE;
+}
+
+/* the pipeline is already in NULL when this runs */
+void
+cb_floor_clear(CbFloor *floor, GstElement *pipeline)
+{
+	for (guint a = 0; a < CB_N_AUDIENCES; a++) {
+		for (guint t = 0; t < CB_N_TRACKS; t++) {
+			gst_clear_object(&floor->none_pad[a][t]);
+			gst_clear_object(&floor->selector[a][t]);
+			gst_clear_object(&floor->tee[a][t]);
+		}
+		g_clear_pointer(&floor->switch_gate[a], cb_gate_unref);
+	}
+}
+
+void
+cb_floor_select(CbFloor *floor, CbAudience audience, CbSlot *slot)
+{
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		GstPad *pad = slot != NULL ? slot->floor_branch[audience][t]->sink_pad
+					   : floor->none_pad[audience][t];
+		if (t == CB_TRACK_VIDEO)
+			g_atomic_int_set(&floor->switch_gate[audience]->need_key, 1);
+		g_object_set(floor->selector[audience][t], "active-pad", pad, NULL);
+	}
+}
+
+static GstElement *
+cb_slot_make_depay(CbTrack track, GError **error)
+{
+	return cb_make(track == CB_TRACK_VIDEO ? "rtpvp8depay" : "rtpopusdepay", error);
+}
+
+CbSlot *
+cb_slot_new(GstElement *pipeline, CbFloor *floor, const char *id, CbPeerKind kind, GError **error)
+{
+	CbSlot *slot = g_new0(CbSlot, 1);
+
+	slot->id = g_strdup(id);
+	slot->kind = kind;
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		GstElement *depay = cb_slot_make_depay(t, error);
+		GstElement *tee = depay != NULL ? cb_make("tee", error) : NULL;
+		g_autoptr(GstPad) tee_sink = NULL;
+
+		if (tee == NULL) {
+			if (depay != NULL)
+				gst_object_unref(gst_object_ref_sink(depay));
+			cb_slot_free(slot, floor);
+			return NULL;
+		}
+		g_object_set(tee, "allow-not-linked", TRUE, NULL);
+		gst_bin_add_many(GST_BIN(pipeline), depay, tee, NULL);
+		gst_element_link(depay, tee);
+		slot->depay[t] = gst_object_ref(depay);
+		slot->tee[t] = gst_object_ref(tee);
+		slot->mute[t] = cb_gate_new();
+		tee_sink = gst_element_get_static_pad(tee, "sink");
+		cb_gate_attach(slot->mute[t], tee_sink);
+		gst_element_sync_state_with_parent(tee);
+		gst_element_sync_state_with_parent(depay);
+		for (guint a = 0; a < CB_N_AUDIENCES; a++) {
+			GstElement *selector = floor->selector[a][t];
+			g_autoptr(GstPad) pad = gst_element_request_pad_simple(selector, "sink_%u");
+
+			slot->floor_branch[a][t] =
+				cb_branch_new(pipeline, tee, NULL, selector, pad, error);
+			if (slot->floor_branch[a][t] == NULL) {
+				gst_element_release_request_pad(selector, pad);
+				cb_slot_free(slot, floor);
+				return NULL;
+			}
+		}
+	}
+	return slot;
+}
+
+void
+cb_slot_free(CbSlot *slot, CbFloor *floor)
+{
+	if (slot == NULL)
+		return;
+	if (slot->key_timer != NULL) {
+		g_source_destroy(slot->key_timer);
+		g_source_unref(slot->key_timer);
+	}
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		for (guint a = 0; a < CB_N_AUDIENCES; a++)
+			g_clear_pointer(&slot->floor_branch[a][t], cb_branch_free);
+		if (slot->depay[t] != NULL) {
+			GstObject *bin = GST_OBJECT_PARENT(slot->depay[t]);
+			gst_element_set_state(slot->depay[t], GST_STATE_NULL);
+			gst_element_set_state(slot->tee[t], GST_STATE_NULL);
+			if (bin != NULL)
+				gst_bin_remove_many(GST_BIN(bin), slot->depay[t], slot->tee[t],
+						    NULL);
+		}
+		gst_clear_object(&slot->depay[t]);
+		gst_clear_object(&slot->tee[t]);
+		g_clear_pointer(&slot->mute[t], cb_gate_unref);
+	}
+	g_free(slot->id);
+	g_free(slot);
+}

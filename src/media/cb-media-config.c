@@ -1,0 +1,39 @@
+#define G_LOG_DOMAIN "CbRoom"
+
+/* the [media] group of the daemon's configuration, as a room takes it */
+
+#include "civic-bridge/cb-room.h"
+
+void
+cb_media_config_init(CbMediaConfig *media, const CbConfig *config)
+{
+	g_autoptr(CbConfig) defaults = NULL;
+	g_auto(GStrv) addresses = NULL;
+
+	if (config == NULL) {
+		defaults = cb_config_new_defaults();
+		config = defaults;
+	}
+	*media = (CbMediaConfig){0};
+	if (config->media_ice_addresses != NULL) {
+		addresses = g_strsplit(config->media_ice_addresses, ",", -1);
+		for (guint i = 0; addresses[i] != NULL; i++)
+			g_strstrip(addresses[i]);
+		media->ice_addresses = g_steal_pointer(&addresses);
+	}
+	media->udp_port_min = (guint16)config->media_udp_port_min;
+	media->udp_port_max = (guint16)config->media_udp_port_max;
+	media->stun_server = g_strdup(config->media_stun_server);
+	media->jitterbuffer_latency_ms = config->media_jitterbuffer_latency_ms;
+	media->max_sdp_bytes = config->media_max_sdp_bytes;
+	media->max_candidates = config->media_max_candidates;
+	media->max_peers = config->media_max_peers;
+	media->keyframe_interval_ms = config->media_keyframe_interval_ms;
+}
+
+void
+cb_media_config_clear(CbMediaConfig *media)
+{
+	g_clear_pointer(&media->ice_addresses, g_strfreev);
+	g_clear_pointer(&media->stun_server, g_free);
+}

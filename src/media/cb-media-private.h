@@ -1,0 +1,138 @@
+/* civic-bridge media: what the room, peer and forwarding files share */
+#pragma once
+
+#include <gst/gst.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-room.h"
+
+typedef enum {
+	CB_TRACK_VIDEO,
+	CB_TRACK_AUDIO,
+	CB_N_TRACKS,
+} CbTrack;
+
+typedef enum {
+	CB_AUDIENCE_HALL,   /* the hall and viewers: see everything */
+	CB_AUDIENCE_PUBLIC, /* bridge points and the citizen */
+	CB_N_AUDIENCES,
+} CbAudience;
+
+/* m-lines an offer may have: one video and one audio */
+#define CB_MAX_MLINES 2
+
+/*
+ * A gate is what streaming threads read: probes drop buffers while it is
+ * closed, and drop delta frames until a keyframe while it waits for one. The
+ * main context writes it; both sides only use atomics. Reference counted,
+ * since a probe holds one.
+ */
+typedef struct {
+	gint ref;
+	gint open;     /* atomic */
+	gint need_key; /* atomic */
+} CbGate;
+
+CbGate *cb_gate_new(void);
+CbGate *cb_gate_ref(CbGate *gate);
+void cb_gate_unref(CbGate *gate);
+/* installs the dropping probe on @pad (buffers going downstream) */
+void cb_gate_attach(CbGate *gate, GstPad *pad);
+
+/* a chain from a tee: leaky queue, then an optional payloader, then @sink_pad */
+typedef struct {
+	GstElement *bin; /* the pipeline */
+	GstElement *tee;
+	GstPad *tee_pad;
+	GstElement *queue;
+	GstElement *pay; /* NULL: none */
+	GstElement *sink_owner;
+	GstPad *sink_pad; /* a request pad of @sink_owner */
+	CbGate *gate;
+} CbBranch;
+
+CbBranch *cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay,
+			GstElement *sink_owner, GstPad *sink_pad, GError **error);
+/* unlinks and destroys; call on the main context */
+void cb_branch_free(CbBranch *branch);
+
+/* what one publisher id feeds; it outlives its publisher so a publisher that
+ * comes back under the same id feeds the same subscribers */
+typedef struct {
+	char *id;
+	CbPeerKind kind;
+	GstElement *depay[CB_N_TRACKS];
+	GstElement *tee[CB_N_TRACKS];
+	CbGate *mute[CB_N_TRACKS];                           /* on the tee's input */
+	CbBranch *floor_branch[CB_N_AUDIENCES][CB_N_TRACKS]; /* into the floor selectors */
+	gint64 last_key_request;                             /* monotonic µs; 0: never */
+	GSource *key_timer;                                  /* a merged request pending */
+	guint key_requests;
+} CbSlot;
+
+/* the floor: per audience and track, a selector of every slot's branch, and a
+ * tee its subscribers hang from */
+typedef struct {
+	GstElement *selector[CB_N_AUDIENCES][CB_N_TRACKS];
+	GstPad *none_pad[CB_N_AUDIENCES][CB_N_TRACKS]; /* active when nobody may be seen */
+	GstElement *tee[CB_N_AUDIENCES][CB_N_TRACKS];
+	CbGate *switch_gate[CB_N_AUDIENCES]; /* video: waits for a keyframe after a switch */
+} CbFloor;
+
+typedef struct {
+	char *id;
+	guint serial; /* tells apart peers that reuse an id */
+	gboolean publisher;
+	CbPeerKind kind;
+	char *slot_id; /* subscriber: a publisher id or "floor" */
+	GstElement *webrtc;
+	CbBranch *branch[CB_N_TRACKS]; /* subscriber */
+	CbSlot *slot;                  /* publisher: the slot it feeds */
+	gboolean have_offer;
+	guint n_mlines;
+	guint candidates[CB_MAX_MLINES];
+	const char *state;
+} CbPeer;
+
+/* cb-room.c: for peer and forwarding files */
+GstElement *cb_room_get_pipeline(CbRoom *room);
+const CbMediaConfig *cb_room_get_config(CbRoom *room);
+CbPeer *cb_room_lookup_peer(CbRoom *room, const char *peer_id, guint serial);
+CbSlot *cb_room_lookup_slot(CbRoom *room, const char *slot_id);
+void cb_room_emit_local_description(CbRoom *room, CbPeer *peer, const char *type, const char *sdp);
+void cb_room_emit_local_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate);
+void cb_room_peer_state_changed(CbRoom *room, CbPeer *peer, const char *state);
+void cb_room_peer_failed(CbRoom *room, CbPeer *peer, const char *reason, const char *detail);
+void cb_room_publisher_track_up(CbRoom *room, CbPeer *peer, CbTrack track);
+/* a keyframe request for whatever the subscriber's video branch carries */
+void cb_room_subscriber_wants_keyframe(CbRoom *room, CbPeer *peer);
+/* the tee a subscriber of @slot_id in @audience hangs from */
+GstElement *cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience,
+				   CbTrack track);
+GMainContext *cb_room_get_context(CbRoom *room);
+
+/* cb-peer.c */
+CbPeer *cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
+		    CbPeerKind kind, CbSlot *slot, GError **error);
+void cb_peer_free(CbPeer *peer, GstElement *pipeline);
+gboolean cb_peer_apply_offer(CbRoom *room, CbPeer *peer, const char *sdp, GError **error);
+gboolean cb_peer_add_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate,
+			       GError **error);
+/* the peer's element whose failure is this peer's failure, for tests */
+GstElement *cb_peer_get_element(CbPeer *peer);
+
+/* cb-forward.c */
+CbSlot *cb_slot_new(GstElement *pipeline, CbFloor *floor, const char *id, CbPeerKind kind,
+		    GError **error);
+void cb_slot_free(CbSlot *slot, CbFloor *floor);
+gboolean cb_floor_init(CbFloor *floor, GstElement *pipeline, GError **error);
+void cb_floor_clear(CbFloor *floor, GstElement *pipeline);
+/* points the floor of @audience at @slot (NULL: nobody) */
+void cb_floor_select(CbFloor *floor, CbAudience audience, CbSlot *slot);
+CbAudience cb_audience_of(CbPeerKind kind);
+const char *cb_track_name(CbTrack track);
+
+/* private to tests: the element of a peer, to make it fail */
+GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);

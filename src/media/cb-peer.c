@@ -1,0 +1,710 @@
+#define G_LOG_DOMAIN "CbRoom"
+
+/*
+ * One peer: one webrtcbin. Every client offers and the room answers, for
+ * publishers (WHIP-like: sendonly audio and video) and subscribers (WHEP-like:
+ * recvonly) alike, so the WebSocket, WHIP and WHEP all map onto one path, and
+ * a subscriber's payload types are the ones its client chose.
+ *
+ * webrtcbin calls back from its own threads (promises, candidates, state
+ * notifications, pad-added). Those callbacks copy what they got into a
+ * CbPeerEvent and post it to the room's main context; the handler finds the
+ * peer again by id and serial, so an event of a peer removed meanwhile is
+ * dropped. The one exception is pad-added: a new source pad is linked at once
+ * to the slot's depayloader made in advance (a GStreamer operation on
+ * elements fixed for the peer's life, not room state), since a pad left
+ * unlinked would stop webrtcbin's jitterbuffer on its first packet.
+ */
+
+#include "cb-media-private.h"
+
+#include <gst/sdp/sdp.h>
+#include <nice/agent.h>
+#include <string.h>
+
+#define CB_MAX_CANDIDATE_BYTES 1024
+
+typedef struct {
+	GWeakRef room;
+	GMainContext *context;
+	char *peer_id;
+	guint serial;
+	/* a publisher's slot depayloaders, fixed for the peer's life */
+	GstElement *depay[CB_N_TRACKS];
+} CbPeerRef;
+
+static void
+cb_peer_ref_clear(CbPeerRef *ref)
+{
+	g_weak_ref_clear(&ref->room);
+	g_main_context_unref(ref->context);
+	g_free(ref->peer_id);
+	for (guint t = 0; t < CB_N_TRACKS; t++)
+		gst_clear_object(&ref->depay[t]);
+}
+
+static CbPeerRef *
+cb_peer_ref_acquire(CbPeerRef *ref)
+{
+	return g_atomic_rc_box_acquire(ref);
+}
+
+static void
+cb_peer_ref_release(gpointer ref)
+{
+	g_atomic_rc_box_release_full(ref, (GDestroyNotify)cb_peer_ref_clear);
+}
+
+typedef enum {
+	CB_PEER_EVENT_REMOTE_SET,
+	CB_PEER_EVENT_ANSWER,
+	CB_PEER_EVENT_CANDIDATE,
+	CB_PEER_EVENT_STATE,
+	CB_PEER_EVENT_TRACK_UP,
+	CB_PEER_EVENT_KEYFRAME,
+	CB_PEER_EVENT_FAILED,
+} CbPeerEventKind;
+
+typedef struct {
+	CbRoom *room;
+	char *peer_id;
+	guint serial;
+	CbPeerEventKind kind;
+	guint number; /* mline or track */
+	char *text;   /* sdp, candidate, state or error */
+} CbPeerEvent;
+
+static void
+cb_peer_event_free(gpointer data)
+{
+	CbPeerEvent *event = data;
+
+	g_object_unref(event->room);
+	g_free(event->peer_id);
+	g_free(event->text);
+	g_free(event);
+}
+
+static void cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event);
+
+static gboolean
+cb_peer_event_dispatch_cb(gpointer data)
+{
+	CbPeerEvent *event = data;
+	CbPeer *peer = cb_room_lookup_peer(event->room, event->peer_id, event->serial);
+
+	if (peer != NULL)
+		cb_peer_handle_event(event->room, peer, event);
+	return G_SOURCE_REMOVE;
+}
+
+/* any thread: copies and hands over to the room's main context */
+static void
+cb_peer_post(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *text)
+{
+	CbRoom *room = g_weak_ref_get(&ref->room);
+	CbPeerEvent *event;
+	GSource *source;
+
+	if (room == NULL)
+		return;
+	event = g_new0(CbPeerEvent, 1);
+	event->room = room;
+	event->peer_id = g_strdup(ref->peer_id);
+	event->serial = ref->serial;
+	event->kind = kind;
+	event->number = number;
+	event->text = g_strdup(text);
+	source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, cb_peer_event_dispatch_cb, event, cb_peer_event_free);
+	g_source_set_static_name(source, "[civic-bridge] media event");
+	g_source_attach(source, ref->context);
+	g_source_unref(source);
+}
+
+static const char *
+cb_peer_state_name(GstWebRTCPeerConnectionState state)
+{
+	switch (state) {
+	case GST_WEBRTC_PEER_CONNECTION_STATE_NEW:
+		return "new";
+	case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
+	case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+		return "connecting";
+	case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+		return "connected";
+	case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+		return "failed";
+	case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+	default:
+		return "closed";
+	}
+}
+
+/* webrtcbin thread */
+static void
+cb_peer_connection_state_cb(GObject *webrtc, GParamSpec *pspec, gpointer user_data)
+{
+	cb_peer_post(user_data, CB_PEER_EVENT_STATE, 0, NULL);
+}
+
+/* webrtcbin thread */
+static void
+cb_peer_ice_candidate_cb(GstElement *webrtc, guint mline, const char *candidate, gpointer user_data)
+{
+	cb_peer_post(user_data, CB_PEER_EVENT_CANDIDATE, mline, candidate);
+}
+
+/* streaming thread: see the comment at the top */
+static void
+cb_peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
+{
+	CbPeerRef *ref = user_data;
+	g_autoptr(GstCaps) caps = NULL;
+	const char *media;
+	CbTrack track;
+	g_autoptr(GstPad) sink = NULL;
+
+	if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+		return;
+	caps = gst_pad_get_current_caps(pad);
+	if (caps == NULL)
+		caps = gst_pad_query_caps(pad, NULL);
+	media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+	if (g_strcmp0(media, "video") == 0)
+		track = CB_TRACK_VIDEO;
+	else if (g_strcmp0(media, "audio") == 0)
+		track = CB_TRACK_AUDIO;
+	else
+		return;
+	sink = gst_element_get_static_pad(ref->depay[track], "sink");
+	if (gst_pad_is_linked(sink) || gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
+		cb_peer_post(ref, CB_PEER_EVENT_FAILED, 0, "a second stream of one kind");
+		return;
+	}
+	cb_peer_post(ref, CB_PEER_EVENT_TRACK_UP, track, NULL);
+}
+
+/* streaming thread: a subscriber's client asked for a keyframe (PLI or FIR) */
+static GstPadProbeReturn
+cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+	const GstStructure *s;
+
+	if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM)
+		return GST_PAD_PROBE_OK;
+	s = gst_event_get_structure(event);
+	if (s == NULL || !gst_structure_has_name(s, "GstForceKeyUnit"))
+		return GST_PAD_PROBE_OK;
+	cb_peer_post(user_data, CB_PEER_EVENT_KEYFRAME, 0, NULL);
+	/* the room merges requests and sends them to whoever feeds the branch */
+	return GST_PAD_PROBE_DROP;
+}
+
+static void
+cb_peer_configure_ice(GstElement *webrtc, const CbMediaConfig *config)
+{
+	g_autoptr(GObject) ice = NULL;
+	g_autoptr(GObject) agent = NULL;
+
+	g_object_get(webrtc, "ice-agent", &ice, NULL);
+	g_object_set(ice, "ice-tcp", FALSE, NULL);
+	if (config->udp_port_min != 0 || config->udp_port_max != 0)
+		g_object_set(ice, "min-rtp-port", (guint)config->udp_port_min, "max-rtp-port",
+			     (guint)config->udp_port_max, NULL);
+	g_object_get(ice, "agent", &agent, NULL);
+	/* a server asks no router for port mappings */
+	g_object_set(agent, "upnp", FALSE, NULL);
+	for (guint i = 0; config->ice_addresses != NULL && config->ice_addresses[i] != NULL; i++) {
+		NiceAddress address;
+
+		nice_address_init(&address);
+		/* the config checked every address */
+		if (nice_address_set_from_string(&address, config->ice_addresses[i]))
+			nice_agent_add_local_address(NICE_AGENT(agent), &address);
+	}
+	if (config->stun_server != NULL)
+		g_object_set(webrtc, "stun-server", config->stun_server, NULL);
+}
+
+CbPeer *
+cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher, CbPeerKind kind,
+	    CbSlot *slot, GError **error)
+{
+	const CbMediaConfig *config = cb_room_get_config(room);
+	GstElement *webrtc = gst_element_factory_make("webrtcbin", NULL);
+	CbPeerRef *ref;
+	CbPeer *peer;
+
+	if (webrtc == NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INTERNAL,
+				    "GStreamer element 'webrtcbin' is missing (install "
+				    "gstreamer1.0-plugins-bad and gstreamer1.0-nice)");
+		return NULL;
+	}
+	g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+		     config->jitterbuffer_latency_ms, NULL);
+	cb_peer_configure_ice(webrtc, config);
+
+	ref = g_atomic_rc_box_new0(CbPeerRef);
+	g_weak_ref_init(&ref->room, room);
+	ref->context = g_main_context_ref(cb_room_get_context(room));
+	ref->peer_id = g_strdup(peer_id);
+	ref->serial = serial;
+	for (guint t = 0; publisher && t < CB_N_TRACKS; t++)
+		ref->depay[t] = gst_object_ref(slot->depay[t]);
+	/* handlers are destroyed in dispose, before the data goes */
+	g_object_set_data_full(G_OBJECT(webrtc), "cb-peer-ref", ref, cb_peer_ref_release);
+	g_signal_connect(webrtc, "notify::connection-state",
+			 G_CALLBACK(cb_peer_connection_state_cb), ref);
+	g_signal_connect(webrtc, "on-ice-candidate", G_CALLBACK(cb_peer_ice_candidate_cb), ref);
+	if (publisher)
+		g_signal_connect(webrtc, "pad-added", G_CALLBACK(cb_peer_pad_added_cb), ref);
+
+	peer = g_new0(CbPeer, 1);
+	peer->id = g_strdup(peer_id);
+	peer->serial = serial;
+	peer->publisher = publisher;
+	peer->kind = kind;
+	peer->slot = publisher ? slot : NULL;
+	peer->webrtc = gst_object_ref(webrtc);
+	peer->state = "new";
+	gst_bin_add(GST_BIN(cb_room_get_pipeline(room)), webrtc);
+	gst_element_sync_state_with_parent(webrtc);
+	return peer;
+}
+
+void
+cb_peer_free(CbPeer *peer, GstElement *pipeline)
+{
+	if (peer == NULL)
+		return;
+	/* subscriber branches leave their tees first: a branch whose webrtcbin is
+	 * already stopped would answer the tee with FLUSHING */
+	for (guint t = 0; t < CB_N_TRACKS; t++)
+		g_clear_pointer(&peer->branch[t], cb_branch_free);
+	for (guint t = 0; peer->slot != NULL && t < CB_N_TRACKS; t++) {
+		g_autoptr(GstPad) sink = gst_element_get_static_pad(peer->slot->depay[t], "sink");
+		g_autoptr(GstPad) src = gst_pad_get_peer(sink);
+
+		if (src != NULL && GST_PAD_PARENT(src) == peer->webrtc)
+			gst_pad_unlink(src, sink);
+	}
+	gst_element_set_state(peer->webrtc, GST_STATE_NULL);
+	if (GST_OBJECT_PARENT(peer->webrtc) != NULL)
+		gst_bin_remove(GST_BIN(pipeline), peer->webrtc);
+	gst_object_unref(peer->webrtc);
+	g_free(peer->slot_id);
+	g_free(peer->id);
+	g_free(peer);
+}
+
+GstElement *
+cb_peer_get_element(CbPeer *peer)
+{
+	return peer->webrtc;
+}
+
+/* ---- offers ---- */
+
+typedef struct {
+	CbTrack track;
+	guint pt;
+	GstSDPMedia *media; /* borrowed from the message */
+} CbOfferSection;
+
+static gboolean
+cb_peer_find_codec(const GstSDPMedia *media, const char *codec, guint *pt)
+{
+	for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++) {
+		const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, i);
+		guint64 number = 0;
+		const char *space;
+
+		if (g_strcmp0(attr->key, "rtpmap") != 0 || attr->value == NULL)
+			continue;
+		space = strchr(attr->value, ' ');
+		if (space == NULL || g_ascii_strncasecmp(space + 1, codec, strlen(codec)) != 0)
+			continue;
+		{
+			g_autofree char *num = g_strndup(attr->value, space - attr->value);
+			if (!g_ascii_string_to_unsigned(num, 10, 0, 127, &number, NULL))
+				continue;
+		}
+		*pt = (guint)number;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+cb_peer_has_attribute(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
+{
+	return gst_sdp_media_get_attribute_val(media, key) != NULL ||
+	       gst_sdp_message_get_attribute_val(msg, key) != NULL;
+}
+
+/* the direction the client gives a section: can it send, can it receive */
+static void
+cb_peer_direction(const GstSDPMedia *media, gboolean *sends, gboolean *receives)
+{
+	*sends = gst_sdp_media_get_attribute_val(media, "recvonly") == NULL &&
+		 gst_sdp_media_get_attribute_val(media, "inactive") == NULL;
+	*receives = gst_sdp_media_get_attribute_val(media, "sendonly") == NULL &&
+		    gst_sdp_media_get_attribute_val(media, "inactive") == NULL;
+}
+
+static gboolean
+cb_peer_check_section(const GstSDPMessage *msg, guint index, gboolean publisher,
+		      CbOfferSection *section, GError **error)
+{
+	const GstSDPMedia *media = gst_sdp_message_get_media(msg, index);
+	const char *kind = gst_sdp_media_get_media(media);
+	gboolean sends, receives;
+
+	if (g_strcmp0(kind, "video") == 0)
+		section->track = CB_TRACK_VIDEO;
+	else if (g_strcmp0(kind, "audio") == 0)
+		section->track = CB_TRACK_AUDIO;
+	else {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "media section %u is '%s'; only audio and video are forwarded", index,
+			    kind != NULL ? kind : "");
+		return FALSE;
+	}
+	if (!cb_peer_find_codec(media,
+				section->track == CB_TRACK_VIDEO ? "VP8/90000" : "opus/48000",
+				&section->pt)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_UNSUPPORTED_MEDIA_TYPE,
+			    "media section %u offers no %s", index,
+			    section->track == CB_TRACK_VIDEO ? "VP8" : "Opus");
+		return FALSE;
+	}
+	cb_peer_direction(media, &sends, &receives);
+	if (publisher ? !sends : !receives) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "media section %u does not %s: a %s client must offer %s", index,
+			    publisher ? "send" : "receive",
+			    publisher ? "publishing" : "subscribing",
+			    publisher ? "sendonly or sendrecv" : "recvonly or sendrecv");
+		return FALSE;
+	}
+	if (!cb_peer_has_attribute(msg, media, "ice-ufrag") ||
+	    !cb_peer_has_attribute(msg, media, "ice-pwd") ||
+	    !cb_peer_has_attribute(msg, media, "fingerprint")) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "media section %u lacks ice-ufrag, ice-pwd or fingerprint", index);
+		return FALSE;
+	}
+	section->media = (GstSDPMedia *)media;
+	return TRUE;
+}
+
+static GstSDPMessage *
+cb_peer_parse_offer(const CbMediaConfig *config, gboolean publisher, const char *sdp,
+		    CbOfferSection sections[CB_MAX_MLINES], guint *n_sections, GError **error)
+{
+	gsize len = strlen(sdp);
+	g_autoptr(GstSDPMessage) msg = NULL;
+	gboolean seen[CB_N_TRACKS] = {FALSE, FALSE};
+	guint n;
+
+	if (len > config->max_sdp_bytes) {
+		g_set_error(error, CB_ERROR, CB_ERROR_TOO_LARGE,
+			    "the SDP has %" G_GSIZE_FORMAT " bytes; the limit is %" G_GSIZE_FORMAT,
+			    len, config->max_sdp_bytes);
+		return NULL;
+	}
+	if (!g_str_has_prefix(sdp, "v=0") ||
+	    gst_sdp_message_new_from_text(sdp, &msg) != GST_SDP_OK ||
+	    gst_sdp_message_get_origin(msg)->sess_id == NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
+				    "not an SDP description (RFC 8866)");
+		return NULL;
+	}
+	n = gst_sdp_message_medias_len(msg);
+	if (n == 0 || n > CB_MAX_MLINES) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "the offer has %u media sections; give one audio and/or one video", n);
+		return NULL;
+	}
+	for (guint i = 0; i < n; i++) {
+		if (!cb_peer_check_section(msg, i, publisher, &sections[i], error))
+			return NULL;
+		if (seen[sections[i].track]) {
+			g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+				    "the offer has two %s sections; give one",
+				    cb_track_name(sections[i].track));
+			return NULL;
+		}
+		seen[sections[i].track] = TRUE;
+	}
+	*n_sections = n;
+	return g_steal_pointer(&msg);
+}
+
+/* the caps of one section as the room will use it: the client's payload type,
+ * its feedback, and no header extension (the room sends none) */
+static GstCaps *
+cb_peer_section_caps(const CbOfferSection *section)
+{
+	g_autoptr(GstCaps) offered = gst_sdp_media_get_caps_from_media(section->media, section->pt);
+	GstStructure *in = offered != NULL ? gst_caps_get_structure(offered, 0) : NULL;
+	gboolean video = section->track == CB_TRACK_VIDEO;
+	GstCaps *caps = gst_caps_new_simple(
+		"application/x-rtp", "media", G_TYPE_STRING, video ? "video" : "audio",
+		"encoding-name", G_TYPE_STRING, video ? "VP8" : "OPUS", "clock-rate", G_TYPE_INT,
+		video ? 90000 : 48000, "payload", G_TYPE_INT, (gint)section->pt, NULL);
+	GstStructure *out = gst_caps_get_structure(caps, 0);
+	static const char *const copied[] = {"rtcp-fb-nack",    "rtcp-fb-nack-pli",
+					     "rtcp-fb-ccm-fir", "encoding-params",
+					     "minptime",        "useinbandfec"};
+
+	for (guint i = 0; in != NULL && i < G_N_ELEMENTS(copied); i++) {
+		const GValue *value = gst_structure_get_value(in, copied[i]);
+		if (value != NULL)
+			gst_structure_set_value(out, copied[i], value);
+	}
+	return caps;
+}
+
+static gboolean
+cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *section,
+			     GstCaps *caps, GError **error)
+{
+	CbTrack t = section->track;
+	GstElement *tee =
+		cb_room_get_source_tee(room, peer->slot_id, cb_audience_of(peer->kind), t);
+	GstPadTemplate *templ = gst_element_get_pad_template(peer->webrtc, "sink_%u");
+	GstPad *pad = gst_element_request_pad(peer->webrtc, templ, NULL, caps);
+	g_autoptr(GstWebRTCRTPTransceiver) trans = NULL;
+	GstElement *pay;
+	g_autoptr(GstPad) queue_src = NULL;
+
+	if (pad == NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INTERNAL,
+				    "webrtcbin gave no sink pad");
+		return FALSE;
+	}
+	g_object_get(pad, "transceiver", &trans, NULL);
+	g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
+		     TRUE, NULL);
+	pay = gst_element_factory_make(t == CB_TRACK_VIDEO ? "rtpvp8pay" : "rtpopuspay", NULL);
+	if (pay == NULL) {
+		g_set_error_literal(
+			error, CB_ERROR, CB_ERROR_INTERNAL,
+			"GStreamer RTP payloaders are missing (gstreamer1.0-plugins-good)");
+		return FALSE;
+	}
+	g_object_set(pay, "pt", section->pt, NULL);
+	if (t == CB_TRACK_VIDEO)
+		g_object_set(pay, "picture-id-mode", 2 /* 15 bits */, NULL);
+	peer->branch[t] =
+		cb_branch_new(cb_room_get_pipeline(room), tee, pay, peer->webrtc, pad, error);
+	gst_object_unref(pad);
+	if (peer->branch[t] == NULL)
+		return FALSE;
+	if (t == CB_TRACK_VIDEO) {
+		CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
+
+		/* a joiner decodes nothing before a keyframe: drop what comes before */
+		g_atomic_int_set(&peer->branch[t]->gate->need_key, 1);
+		queue_src = gst_element_get_static_pad(peer->branch[t]->queue, "src");
+		gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+				  cb_peer_upstream_event_cb, cb_peer_ref_acquire(ref),
+				  cb_peer_ref_release);
+	}
+	return TRUE;
+}
+
+static void
+cb_peer_remote_set_cb(GstPromise *promise, gpointer user_data)
+{
+	const GstStructure *reply = gst_promise_get_reply(promise);
+	GError *error = NULL;
+
+	if (reply != NULL && gst_structure_has_field(reply, "error")) {
+		gst_structure_get(reply, "error", G_TYPE_ERROR, &error, NULL);
+		cb_peer_post(user_data, CB_PEER_EVENT_FAILED, 0,
+			     error != NULL ? error->message : "the offer was refused");
+		g_clear_error(&error);
+	} else {
+		cb_peer_post(user_data, CB_PEER_EVENT_REMOTE_SET, 0, NULL);
+	}
+	gst_promise_unref(promise);
+}
+
+static void
+cb_peer_answer_cb(GstPromise *promise, gpointer user_data)
+{
+	const GstStructure *reply = gst_promise_get_reply(promise);
+	GstWebRTCSessionDescription *answer = NULL;
+
+	if (reply != NULL)
+		gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
+				  NULL);
+	if (answer == NULL) {
+		GError *error = NULL;
+		if (reply != NULL)
+			gst_structure_get(reply, "error", G_TYPE_ERROR, &error, NULL);
+		cb_peer_post(user_data, CB_PEER_EVENT_FAILED, 0,
+			     error != NULL ? error->message : "no answer could be made");
+		g_clear_error(&error);
+	} else {
+		g_autofree char *text = gst_sdp_message_as_text(answer->sdp);
+		cb_peer_post(user_data, CB_PEER_EVENT_ANSWER, 0, text);
+		gst_webrtc_session_description_free(answer);
+	}
+	gst_promise_unref(promise);
+}
+
+gboolean
+cb_peer_apply_offer(CbRoom *room, CbPeer *peer, const char *sdp, GError **error)
+{
+	CbOfferSection sections[CB_MAX_MLINES];
+	guint n = 0;
+	g_autoptr(GstSDPMessage) msg = NULL;
+	CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
+	GstWebRTCSessionDescription *desc;
+	GstPromise *promise;
+
+	if (peer->have_offer) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFLICT,
+				    "this peer has negotiated already; a client that reconnects "
+				    "comes back as a new peer with a new offer");
+		return FALSE;
+	}
+	msg = cb_peer_parse_offer(cb_room_get_config(room), peer->publisher, sdp, sections, &n,
+				  error);
+	if (msg == NULL)
+		return FALSE;
+	/* webrtcbin gives the m-lines of an offer to unassociated transceivers in
+	 * the order they were made: make them in the offer's order */
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GstCaps) caps = cb_peer_section_caps(&sections[i]);
+
+		if (peer->publisher) {
+			g_autoptr(GstWebRTCRTPTransceiver) trans = NULL;
+			g_signal_emit_by_name(peer->webrtc, "add-transceiver",
+					      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps,
+					      &trans);
+			g_object_set(trans, "do-nack", TRUE, NULL);
+		} else if (!cb_peer_add_subscriber_track(room, peer, &sections[i], caps, error)) {
+			return FALSE;
+		}
+	}
+	peer->have_offer = TRUE;
+	peer->n_mlines = n;
+	desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, g_steal_pointer(&msg));
+	promise = gst_promise_new_with_change_func(cb_peer_remote_set_cb, cb_peer_ref_acquire(ref),
+						   cb_peer_ref_release);
+	/* the change func unrefs the promise once it has its reply */
+	g_signal_emit_by_name(peer->webrtc, "set-remote-description", desc,
+			      gst_promise_ref(promise));
+	gst_promise_unref(promise);
+	gst_webrtc_session_description_free(desc);
+	return TRUE;
+}
+
+gboolean
+cb_peer_add_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate,
+		      GError **error)
+{
+	const CbMediaConfig *config = cb_room_get_config(room);
+	g_auto(GStrv) fields = NULL;
+	guint limit = peer->have_offer ? peer->n_mlines : CB_MAX_MLINES;
+
+	if (g_str_has_prefix(candidate, "a="))
+		candidate += 2;
+	if (candidate[0] == '\0')
+		return TRUE; /* end of candidates */
+	if (mline >= limit) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "there is no media section %u",
+			    mline);
+		return FALSE;
+	}
+	if (strlen(candidate) > CB_MAX_CANDIDATE_BYTES) {
+		g_set_error(error, CB_ERROR, CB_ERROR_TOO_LARGE,
+			    "a candidate is longer than %u bytes", CB_MAX_CANDIDATE_BYTES);
+		return FALSE;
+	}
+	if (peer->candidates[mline] >= config->max_candidates) {
+		g_set_error(error, CB_ERROR, CB_ERROR_TOO_LARGE,
+			    "media section %u has had %u candidates, the limit", mline,
+			    config->max_candidates);
+		return FALSE;
+	}
+	fields = g_strsplit(candidate, " ", 0);
+	if (g_strv_length(fields) < 8 || !g_str_has_prefix(fields[0], "candidate:") ||
+	    g_strcmp0(fields[6], "typ") != 0) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
+				    "not an ICE candidate (RFC 8839 'candidate:...')");
+		return FALSE;
+	}
+	peer->candidates[mline]++;
+	/* mDNS names cannot be resolved here; ICE-TCP is off */
+	if (g_str_has_suffix(fields[4], ".local") || g_ascii_strcasecmp(fields[2], "udp") != 0) {
+		g_debug("peer %s: candidate %s ignored", peer->id, fields[4]);
+		return TRUE;
+	}
+	g_signal_emit_by_name(peer->webrtc, "add-ice-candidate", mline, candidate);
+	return TRUE;
+}
+
+static void
+cb_peer_create_answer(CbPeer *peer)
+{
+	CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
+	GstPromise *promise = gst_promise_new_with_change_func(
+		cb_peer_answer_cb, cb_peer_ref_acquire(ref), cb_peer_ref_release);
+
+	g_signal_emit_by_name(peer->webrtc, "create-answer", NULL, gst_promise_ref(promise));
+	gst_promise_unref(promise);
+}
+
+static void
+cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event)
+{
+	switch (event->kind) {
+	case CB_PEER_EVENT_REMOTE_SET:
+		cb_peer_create_answer(peer);
+		break;
+	case CB_PEER_EVENT_ANSWER: {
+		GstSDPMessage *msg = NULL;
+		GstWebRTCSessionDescription *desc;
+
+		if (gst_sdp_message_new_from_text(event->text, &msg) != GST_SDP_OK) {
+			cb_room_peer_failed(room, peer, "failed", "webrtcbin made a bad answer");
+			break;
+		}
+		desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+		g_signal_emit_by_name(peer->webrtc, "set-local-description", desc, NULL);
+		gst_webrtc_session_description_free(desc);
+		cb_room_emit_local_description(room, peer, "answer", event->text);
+		break;
+	}
+	case CB_PEER_EVENT_CANDIDATE:
+		cb_room_emit_local_candidate(room, peer, event->number, event->text);
+		break;
+	case CB_PEER_EVENT_STATE: {
+		/* notifications come from several threads: read the state now, so
+		 * the last one handled says the last state */
+		GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+
+		g_object_get(peer->webrtc, "connection-state", &state, NULL);
+		cb_room_peer_state_changed(room, peer, cb_peer_state_name(state));
+		break;
+	}
+	case CB_PEER_EVENT_TRACK_UP:
+		cb_room_publisher_track_up(room, peer, event->number);
+		break;
+	case CB_PEER_EVENT_KEYFRAME:
+		cb_room_subscriber_wants_keyframe(room, peer);
+		break;
+	case CB_PEER_EVENT_FAILED:
+		cb_room_peer_failed(room, peer, "failed", event->text);
+		break;
+	}
+}

@@ -1,0 +1,686 @@
+#define G_LOG_DOMAIN "CbRoom"
+
+/*
+ * A room: one GstPipeline per live session.
+ *
+ * Topology, chosen so nobody ever renegotiates: every client connection is
+ * one-way. A publisher peer sends camera and microphone; a subscriber peer
+ * receives one slot, either one publisher or the virtual "floor". Who sees
+ * whom changes by switching what feeds a slot inside the pipeline (see
+ * cb-forward.c), never by adding or removing m-lines, which GStreamer 1.22
+ * cannot do mid-session without a full renegotiation (and has no ICE restart).
+ * A browser that both sends and receives opens two peer connections: cheap
+ * with bundling, and it is exactly what WHIP and WHEP do.
+ *
+ * All state is owned by the main context of the thread that made the room.
+ */
+
+#include "cb-media-private.h"
+
+#include <string.h>
+
+#define CB_MAX_PEER_ID_BYTES 64
+
+struct _CbRoom {
+	GObject parent_instance;
+
+	gint64 session_id;
+	CbMediaConfig config;
+	GMainContext *context;
+	GstElement *pipeline;
+	GSource *bus_watch;
+	GHashTable *peers; /* id -> CbPeer */
+	GHashTable *slots; /* publisher id -> CbSlot */
+	CbFloor floor;
+	char *floor_id;
+	gboolean confidential;
+	guint next_serial;
+};
+
+enum {
+	SIGNAL_LOCAL_DESCRIPTION,
+	SIGNAL_LOCAL_CANDIDATE,
+	SIGNAL_PEER_STATE,
+	SIGNAL_PEER_REMOVED,
+	N_SIGNALS,
+};
+
+static guint cb_room_signals[N_SIGNALS];
+
+G_DEFINE_TYPE(CbRoom, cb_room, G_TYPE_OBJECT)
+
+static void
+cb_room_dispose(GObject *object)
+{
+	CbRoom *self = CB_ROOM(object);
+
+	if (self->bus_watch != NULL) {
+		g_source_destroy(self->bus_watch);
+		g_clear_pointer(&self->bus_watch, g_source_unref);
+	}
+	if (self->pipeline != NULL) {
+		GHashTableIter iter;
+		gpointer value;
+
+		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+		g_hash_table_iter_init(&iter, self->peers);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			cb_peer_free(value, self->pipeline);
+			g_hash_table_iter_remove(&iter);
+		}
+		g_hash_table_iter_init(&iter, self->slots);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			cb_slot_free(value, &self->floor);
+			g_hash_table_iter_remove(&iter);
+		}
+		cb_floor_clear(&self->floor, self->pipeline);
+		gst_clear_object(&self->pipeline);
+	}
+	G_OBJECT_CLASS(cb_room_parent_class)->dispose(object);
+}
+
+static void
+cb_room_finalize(GObject *object)
+{
+	CbRoom *self = CB_ROOM(object);
+
+	g_hash_table_unref(self->peers);
+	g_hash_table_unref(self->slots);
+	cb_media_config_clear(&self->config);
+	g_free(self->floor_id);
+	g_main_context_unref(self->context);
+	G_OBJECT_CLASS(cb_room_parent_class)->finalize(object);
+}
+
+static void
+cb_room_class_init(CbRoomClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cb_room_dispose;
+	object_class->finalize = cb_room_finalize;
+	cb_room_signals[SIGNAL_LOCAL_DESCRIPTION] = g_signal_new(
+		"local-description", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+		NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new(
+		"local-candidate", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+		G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_PEER_STATE] =
+		g_signal_new("peer-state", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_PEER_REMOVED] =
+		g_signal_new("peer-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+cb_room_init(CbRoom *self)
+{
+	self->peers = g_hash_table_new(g_str_hash, g_str_equal);
+	self->slots = g_hash_table_new(g_str_hash, g_str_equal);
+	self->next_serial = 1;
+}
+
+/* ---- for the other media files ---- */
+
+GstElement *
+cb_room_get_pipeline(CbRoom *room)
+{
+	return room->pipeline;
+}
+
+const CbMediaConfig *
+cb_room_get_config(CbRoom *room)
+{
+	return &room->config;
+}
+
+GMainContext *
+cb_room_get_context(CbRoom *room)
+{
+	return room->context;
+}
+
+CbPeer *
+cb_room_lookup_peer(CbRoom *room, const char *peer_id, guint serial)
+{
+	CbPeer *peer = g_hash_table_lookup(room->peers, peer_id);
+
+	return (peer != NULL && peer->serial == serial) ? peer : NULL;
+}
+
+CbSlot *
+cb_room_lookup_slot(CbRoom *room, const char *slot_id)
+{
+	return g_hash_table_lookup(room->slots, slot_id);
+}
+
+GstElement *
+cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience, CbTrack track)
+{
+	if (g_str_equal(slot_id, CB_ROOM_SLOT_FLOOR))
+		return room->floor.tee[audience][track];
+	return cb_room_lookup_slot(room, slot_id)->tee[track];
+}
+
+static CbSlot *
+cb_room_floor_slot(CbRoom *room, CbAudience audience)
+{
+	CbSlot *slot = room->floor_id != NULL ? cb_room_lookup_slot(room, room->floor_id) : NULL;
+
+	if (slot != NULL && audience == CB_AUDIENCE_PUBLIC && room->confidential &&
+	    slot->kind == CB_PEER_KIND_CITIZEN)
+		return NULL;
+	return slot;
+}
+
+/* ---- keyframe requests, merged per publisher ---- */
+
+static void
+cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
+{
+	g_autoptr(GstPad) src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
+	GstStructure *s =
+		gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, NULL);
+
+	slot->last_key_request = g_get_monotonic_time();
+	slot->key_requests++;
+	g_debug("keyframe request to %s", slot->id);
+	/* the depayloader passes it up to webrtcbin, whose RTP session sends PLI */
+	gst_pad_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+}
+
+typedef struct {
+	CbRoom *room;
+	char *slot_id;
+} CbKeyTimer;
+
+static void
+cb_key_timer_free(gpointer data)
+{
+	CbKeyTimer *timer = data;
+
+	g_free(timer->slot_id);
+	g_free(timer);
+}
+
+static gboolean
+cb_room_key_timer_cb(gpointer data)
+{
+	CbKeyTimer *timer = data;
+	CbSlot *slot = cb_room_lookup_slot(timer->room, timer->slot_id);
+
+	if (slot != NULL) {
+		g_clear_pointer(&slot->key_timer, g_source_unref);
+		cb_room_send_keyframe_request(timer->room, slot);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void
+cb_room_request_keyframe(CbRoom *room, CbSlot *slot)
+{
+	gint64 interval = (gint64)room->config.keyframe_interval_ms * G_TIME_SPAN_MILLISECOND;
+	gint64 now = g_get_monotonic_time();
+	CbKeyTimer *timer;
+
+	if (slot == NULL || slot->key_timer != NULL)
+		return; /* merged into the pending one */
+	if (slot->last_key_request == 0 || now - slot->last_key_request >= interval) {
+		cb_room_send_keyframe_request(room, slot);
+		return;
+	}
+	timer = g_new0(CbKeyTimer, 1);
+	timer->room = room; /* the room destroys the timer before it goes */
+	timer->slot_id = g_strdup(slot->id);
+	slot->key_timer =
+		g_timeout_source_new((slot->last_key_request + interval - now + 999) / 1000);
+	g_source_set_callback(slot->key_timer, cb_room_key_timer_cb, timer, cb_key_timer_free);
+	g_source_attach(slot->key_timer, room->context);
+}
+
+static CbSlot *
+cb_room_subscriber_source(CbRoom *room, CbPeer *peer)
+{
+	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+		return cb_room_floor_slot(room, cb_audience_of(peer->kind));
+	return cb_room_lookup_slot(room, peer->slot_id);
+}
+
+void
+cb_room_subscriber_wants_keyframe(CbRoom *room, CbPeer *peer)
+{
+	cb_room_request_keyframe(room, cb_room_subscriber_source(room, peer));
+}
+
+void
+cb_room_publisher_track_up(CbRoom *room, CbPeer *peer, CbTrack track)
+{
+	g_info("session %" G_GINT64_FORMAT ": %s publishes %s", room->session_id, peer->id,
+	       cb_track_name(track));
+}
+
+/* ---- routing: floor and confidentiality ---- */
+
+/* closes what a citizen feeds to the public audience while confidential */
+static void
+cb_room_update_gates(CbRoom *room)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->slots);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbSlot *slot = value;
+		for (guint t = 0; slot->kind == CB_PEER_KIND_CITIZEN && t < CB_N_TRACKS; t++)
+			g_atomic_int_set(&slot->floor_branch[CB_AUDIENCE_PUBLIC][t]->gate->open,
+					 !room->confidential);
+	}
+	g_hash_table_iter_init(&iter, room->peers);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbPeer *peer = value;
+		CbSlot *slot;
+
+		if (peer->publisher || cb_audience_of(peer->kind) != CB_AUDIENCE_PUBLIC ||
+		    g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+			continue;
+		slot = cb_room_lookup_slot(room, peer->slot_id);
+		for (guint t = 0; t < CB_N_TRACKS; t++) {
+			if (peer->branch[t] != NULL && slot->kind == CB_PEER_KIND_CITIZEN)
+				g_atomic_int_set(&peer->branch[t]->gate->open, !room->confidential);
+		}
+	}
+}
+
+static void
+cb_room_apply_floor(CbRoom *room)
+{
+	for (guint a = 0; a < CB_N_AUDIENCES; a++) {
+		CbSlot *slot = cb_room_floor_slot(room, a);
+		cb_floor_select(&room->floor, a, slot);
+		cb_room_request_keyframe(room, slot);
+	}
+}
+
+gboolean
+cb_room_set_floor(CbRoom *room, const char *publisher_id, GError **error)
+{
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	if (publisher_id != NULL && cb_room_lookup_slot(room, publisher_id) == NULL) {
+		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND, "no publisher '%s' in this room",
+			    publisher_id);
+		return FALSE;
+	}
+	g_free(room->floor_id);
+	room->floor_id = g_strdup(publisher_id);
+	cb_room_apply_floor(room);
+	g_info("session %" G_GINT64_FORMAT ": floor to %s", room->session_id,
+	       publisher_id != NULL ? publisher_id : "nobody");
+	return TRUE;
+}
+
+const char *
+cb_room_get_floor(CbRoom *room)
+{
+	return room->floor_id;
+}
+
+void
+cb_room_set_confidential(CbRoom *room, gboolean confidential)
+{
+	g_return_if_fail(CB_IS_ROOM(room));
+
+	room->confidential = !!confidential;
+	/* gates first: nothing of the citizen reaches the public selector once
+	 * this returns, whatever was in flight */
+	cb_room_update_gates(room);
+	cb_room_apply_floor(room);
+}
+
+gboolean
+cb_room_get_confidential(CbRoom *room)
+{
+	return room->confidential;
+}
+
+/* ---- peers ---- */
+
+static void
+cb_room_remove(CbRoom *room, CbPeer *peer, const char *reason)
+{
+	g_autofree char *id = g_strdup(peer->id);
+
+	g_hash_table_remove(room->peers, peer->id);
+	cb_peer_free(peer, room->pipeline);
+	g_info("session %" G_GINT64_FORMAT ": peer %s removed (%s)", room->session_id, id, reason);
+	g_signal_emit(room, cb_room_signals[SIGNAL_PEER_REMOVED], 0, id, reason);
+}
+
+void
+cb_room_peer_failed(CbRoom *room, CbPeer *peer, const char *reason, const char *detail)
+{
+	g_warning("session %" G_GINT64_FORMAT ": peer %s: %s", room->session_id, peer->id, detail);
+	cb_room_remove(room, peer, reason);
+}
+
+void
+cb_room_emit_local_description(CbRoom *room, CbPeer *peer, const char *type, const char *sdp)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_LOCAL_DESCRIPTION], 0, peer->id, type, sdp);
+}
+
+void
+cb_room_emit_local_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_LOCAL_CANDIDATE], 0, peer->id, mline, candidate);
+}
+
+void
+cb_room_peer_state_changed(CbRoom *room, CbPeer *peer, const char *state)
+{
+	if (g_strcmp0(peer->state, state) == 0)
+		return;
+	peer->state = state;
+	if (!peer->publisher && g_str_equal(state, "connected") &&
+	    peer->branch[CB_TRACK_VIDEO] != NULL) {
+		/* what came before could not be sent: start again at a keyframe */
+		g_atomic_int_set(&peer->branch[CB_TRACK_VIDEO]->gate->need_key, 1);
+		cb_room_subscriber_wants_keyframe(room, peer);
+	}
+	g_signal_emit(room, cb_room_signals[SIGNAL_PEER_STATE], 0, peer->id, state);
+}
+
+static gboolean
+cb_room_check_new_peer(CbRoom *room, const char *peer_id, GError **error)
+{
+	if (peer_id == NULL || peer_id[0] == '\0' || strlen(peer_id) > CB_MAX_PEER_ID_BYTES ||
+	    !g_utf8_validate(peer_id, -1, NULL) || g_str_equal(peer_id, CB_ROOM_SLOT_FLOOR)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "a peer id is 1 to %u bytes of UTF-8 and not '%s'",
+			    CB_MAX_PEER_ID_BYTES, CB_ROOM_SLOT_FLOOR);
+		return FALSE;
+	}
+	if (g_hash_table_contains(room->peers, peer_id)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT, "peer '%s' is in the room already",
+			    peer_id);
+		return FALSE;
+	}
+	if (g_hash_table_size(room->peers) >= room->config.max_peers) {
+		g_set_error(error, CB_ERROR, CB_ERROR_UNAVAILABLE, "the room is full (%u peers)",
+			    room->config.max_peers);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cb_room_add_publisher(CbRoom *room, const char *peer_id, CbPeerKind kind, GError **error)
+{
+	CbSlot *slot;
+	CbPeer *peer;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	if (!cb_room_check_new_peer(room, peer_id, error))
+		return FALSE;
+	slot = cb_room_lookup_slot(room, peer_id);
+	if (slot != NULL && slot->kind != kind) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT,
+			    "publisher '%s' came before as another kind of peer", peer_id);
+		return FALSE;
+	}
+	if (slot == NULL) {
+		slot = cb_slot_new(room->pipeline, &room->floor, peer_id, kind, error);
+		if (slot == NULL)
+			return FALSE;
+		g_hash_table_insert(room->slots, slot->id, slot);
+		cb_room_update_gates(room);
+	}
+	peer = cb_peer_new(room, peer_id, room->next_serial++, TRUE, kind, slot, error);
+	if (peer == NULL)
+		return FALSE;
+	g_hash_table_insert(room->peers, peer->id, peer);
+	g_info("session %" G_GINT64_FORMAT ": publisher %s added", room->session_id, peer_id);
+	return TRUE;
+}
+
+gboolean
+cb_room_add_subscriber(CbRoom *room, const char *peer_id, const char *slot, CbPeerKind kind,
+		       GError **error)
+{
+	CbPeer *peer;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	if (!cb_room_check_new_peer(room, peer_id, error))
+		return FALSE;
+	if (slot == NULL ||
+	    (!g_str_equal(slot, CB_ROOM_SLOT_FLOOR) && cb_room_lookup_slot(room, slot) == NULL)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
+			    "no publisher '%s' in this room to subscribe to", slot ? slot : "");
+		return FALSE;
+	}
+	peer = cb_peer_new(room, peer_id, room->next_serial++, FALSE, kind, NULL, error);
+	if (peer == NULL)
+		return FALSE;
+	peer->slot_id = g_strdup(slot);
+	g_hash_table_insert(room->peers, peer->id, peer);
+	g_info("session %" G_GINT64_FORMAT ": subscriber %s of %s added", room->session_id, peer_id,
+	       slot);
+	return TRUE;
+}
+
+static CbPeer *
+cb_room_find_peer(CbRoom *room, const char *peer_id, GError **error)
+{
+	CbPeer *peer = peer_id != NULL ? g_hash_table_lookup(room->peers, peer_id) : NULL;
+
+	if (peer == NULL)
+		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND, "no peer '%s' in this room",
+			    peer_id != NULL ? peer_id : "");
+	return peer;
+}
+
+gboolean
+cb_room_set_remote_description(CbRoom *room, const char *peer_id, const char *sdp_type,
+			       const char *sdp, GError **error)
+{
+	CbPeer *peer;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	peer = cb_room_find_peer(room, peer_id, error);
+	if (peer == NULL)
+		return FALSE;
+	if (g_strcmp0(sdp_type, "offer") != 0) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
+			    "the room answers: send an offer, not '%s'",
+			    sdp_type != NULL ? sdp_type : "");
+		return FALSE;
+	}
+	if (sdp == NULL || !cb_peer_apply_offer(room, peer, sdp, error))
+		return FALSE;
+	if (!peer->publisher) {
+		cb_room_update_gates(room);
+		cb_room_subscriber_wants_keyframe(room, peer);
+	}
+	return TRUE;
+}
+
+gboolean
+cb_room_add_remote_candidate(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
+			     GError **error)
+{
+	CbPeer *peer;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	peer = cb_room_find_peer(room, peer_id, error);
+	if (peer == NULL)
+		return FALSE;
+	if (candidate == NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID, "no candidate");
+		return FALSE;
+	}
+	return cb_peer_add_candidate(room, peer, mline, candidate, error);
+}
+
+gboolean
+cb_room_remove_peer(CbRoom *room, const char *peer_id, GError **error)
+{
+	CbPeer *peer;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	peer = cb_room_find_peer(room, peer_id, error);
+	if (peer == NULL)
+		return FALSE;
+	cb_room_remove(room, peer, "left");
+	return TRUE;
+}
+
+gboolean
+cb_room_mute(CbRoom *room, const char *peer_id, gboolean audio, gboolean video, GError **error)
+{
+	CbPeer *peer;
+	CbSlot *slot;
+	gboolean was_video_muted;
+
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	peer = cb_room_find_peer(room, peer_id, error);
+	if (peer == NULL)
+		return FALSE;
+	if (!peer->publisher) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INVALID, "peer '%s' publishes nothing",
+			    peer_id);
+		return FALSE;
+	}
+	slot = peer->slot;
+	was_video_muted = !g_atomic_int_get(&slot->mute[CB_TRACK_VIDEO]->open);
+	g_atomic_int_set(&slot->mute[CB_TRACK_AUDIO]->open, !audio);
+	if (was_video_muted && !video)
+		g_atomic_int_set(&slot->mute[CB_TRACK_VIDEO]->need_key, 1);
+	g_atomic_int_set(&slot->mute[CB_TRACK_VIDEO]->open, !video);
+	if (was_video_muted && !video)
+		cb_room_request_keyframe(room, slot);
+	return TRUE;
+}
+
+guint
+cb_room_get_n_peers(CbRoom *room)
+{
+	return g_hash_table_size(room->peers);
+}
+
+gboolean
+cb_room_has_peer(CbRoom *room, const char *peer_id)
+{
+	return g_hash_table_contains(room->peers, peer_id);
+}
+
+guint
+cb_room_get_keyframe_requests(CbRoom *room, const char *publisher_id)
+{
+	CbSlot *slot = cb_room_lookup_slot(room, publisher_id);
+
+	return slot != NULL ? slot->key_requests : 0;
+}
+
+GstElement *
+cb_room_get_peer_element(CbRoom *room, const char *peer_id)
+{
+	CbPeer *peer = g_hash_table_lookup(room->peers, peer_id);
+
+	return peer != NULL ? cb_peer_get_element(peer) : NULL;
+}
+
+/* ---- the bus: one peer's failure removes that peer ---- */
+
+static CbPeer *
+cb_room_peer_of_object(CbRoom *room, GstObject *object)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->peers);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbPeer *peer = value;
+
+		if (object == GST_OBJECT(peer->webrtc) ||
+		    gst_object_has_as_ancestor(object, GST_OBJECT(peer->webrtc)))
+			return peer;
+		for (guint t = 0; t < CB_N_TRACKS; t++) {
+			CbBranch *branch = peer->branch[t];
+			if (branch != NULL && (object == GST_OBJECT(branch->queue) ||
+					       object == GST_OBJECT(branch->pay)))
+				return peer;
+			if (peer->slot != NULL && object == GST_OBJECT(peer->slot->depay[t]))
+				return peer;
+		}
+	}
+	return NULL;
+}
+
+static gboolean
+cb_room_bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+	CbRoom *room = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *debug = NULL;
+	CbPeer *peer;
+
+	if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
+		return G_SOURCE_CONTINUE;
+	gst_message_parse_error(message, &error, &debug);
+	peer = cb_room_peer_of_object(room, GST_MESSAGE_SRC(message));
+	if (peer == NULL) {
+		g_warning("session %" G_GINT64_FORMAT ": %s: %s", room->session_id,
+			  GST_MESSAGE_SRC_NAME(message), error->message);
+		return G_SOURCE_CONTINUE;
+	}
+	g_warning("session %" G_GINT64_FORMAT ": peer %s failed: %s (%s)", room->session_id,
+		  peer->id, error->message, debug != NULL ? debug : "");
+	cb_room_remove(room, peer, "error");
+	return G_SOURCE_CONTINUE;
+}
+
+CbRoom *
+cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
+{
+	g_autoptr(CbRoom) room = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GstBus) bus = NULL;
+
+	if (config->udp_port_min > config->udp_port_max) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG, "the UDP port range %u-%u is empty",
+			    config->udp_port_min, config->udp_port_max);
+		return NULL;
+	}
+	if (!gst_init_check(NULL, NULL, &local)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL, "GStreamer: %s", local->message);
+		return NULL;
+	}
+	room = g_object_new(CB_TYPE_ROOM, NULL);
+	room->session_id = session_id;
+	room->config = *config;
+	room->config.ice_addresses = g_strdupv(config->ice_addresses);
+	room->config.stun_server = g_strdup(config->stun_server);
+	room->context = g_main_context_ref_thread_default();
+	room->pipeline = gst_pipeline_new(NULL);
+	gst_object_ref_sink(room->pipeline);
+	if (!cb_floor_init(&room->floor, room->pipeline, error))
+		return NULL;
+	bus = gst_pipeline_get_bus(GST_PIPELINE(room->pipeline));
+	room->bus_watch = gst_bus_create_watch(bus);
+	g_source_set_callback(room->bus_watch, G_SOURCE_FUNC(cb_room_bus_cb), room, NULL);
+	g_source_attach(room->bus_watch, room->context);
+	if (gst_element_set_state(room->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_INTERNAL,
+				    "the room's pipeline does not start");
+		return NULL;
+	}
+	g_info("session %" G_GINT64_FORMAT ": media room open", session_id);
+	return g_steal_pointer(&room);
+}

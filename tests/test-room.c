@@ -1,0 +1,810 @@
+#define G_LOG_DOMAIN "CbTestRoom"
+
+/*
+ * The media room with real webrtcbins back to back in one process, no
+ * signalling server: each test peer is a small GStreamer pipeline negotiated
+ * with the room through its C API, ICE on 127.0.0.1. Run it inside
+ * `unshare -n` (tools/test does) so nothing leaves the machine.
+ *
+ * Publishers send VP8 with keyframes only on request (keyframe-max-dist is
+ * huge), so a subscriber that decodes anything proves the keyframe requests.
+ * Publishers differ by picture width, which tells their frames apart.
+ */
+
+#include <gst/gst.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+#include <gst/sdp/sdp.h>
+#include <nice/agent.h>
+#include <string.h>
+
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-room.h"
+
+/* private to the media module and its tests */
+GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);
+
+#define WAIT_MS  20000
+#define PORT_MIN 31000
+#define PORT_MAX 31999
+
+typedef struct _Fixture Fixture;
+
+typedef struct {
+	Fixture *fx;
+	char *peer_id;
+	GstElement *pipeline;
+	GstElement *webrtc;
+	GMutex lock;
+	GHashTable *frames_by_width; /* width -> decoded frames */
+	gint frames;                 /* atomic */
+	gint audio;                  /* atomic */
+	char *room_state;
+	guint descriptions;
+} Client;
+
+struct _Fixture {
+	CbRoom *room;
+	GHashTable *clients; /* peer id -> Client */
+	GHashTable *removed; /* peer id -> reason */
+	gboolean port_out_of_range;
+	guint candidates;
+};
+
+/* warnings of the room, which a test expects or must not see */
+static GPtrArray *room_warnings;
+
+static GLogWriterOutput
+log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+	const char *domain = NULL;
+	const char *message = NULL;
+
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_str_equal(fields[i].key, "GLIB_DOMAIN"))
+			domain = fields[i].value;
+		else if (g_str_equal(fields[i].key, "MESSAGE"))
+			message = fields[i].value;
+	}
+	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, "CbRoom") == 0)
+		g_ptr_array_add(room_warnings, g_strdup(message));
+	return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+static gboolean
+room_warned(const char *part)
+{
+	for (guint i = 0; i < room_warnings->len; i++) {
+		if (strstr(g_ptr_array_index(room_warnings, i), part) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* ---- waiting: every wait is bounded and woken by the event it waits for ---- */
+
+static gboolean
+timed_out_cb(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+#define WAIT_UNTIL(cond)                                                                           \
+	do {                                                                                       \
+		gboolean timed_out_ = FALSE;                                                       \
+		guint timer_ = g_timeout_add(WAIT_MS, timed_out_cb, &timed_out_);                  \
+		while (!(cond) && !timed_out_)                                                     \
+			g_main_context_iteration(NULL, TRUE);                                      \
+		if (!timed_out_)                                                                   \
+			g_source_remove(timer_);                                                   \
+		if (!(cond))                                                                       \
+			g_error("timed out waiting for %s", #cond);                                \
+	} while (0)
+
+/* ---- test peers ---- */
+
+static void
+client_free(gpointer data)
+{
+	Client *client = data;
+
+	gst_element_set_state(client->pipeline, GST_STATE_NULL);
+	gst_object_unref(client->pipeline);
+	g_hash_table_unref(client->frames_by_width);
+	g_mutex_clear(&client->lock);
+	g_free(client->room_state);
+	g_free(client->peer_id);
+	g_free(client);
+}
+
+static guint
+client_frames_at(Client *client, gint width)
+{
+	guint n;
+
+	g_mutex_lock(&client->lock);
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(client->frames_by_width, GINT_TO_POINTER(width)));
+	g_mutex_unlock(&client->lock);
+	return n;
+}
+
+static GstPadProbeReturn
+client_video_frame_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	Client *client = user_data;
+	g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+	gint width = 0;
+	gpointer key;
+
+	if (caps != NULL)
+		gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
+	key = GINT_TO_POINTER(width);
+	g_mutex_lock(&client->lock);
+	g_hash_table_insert(
+		client->frames_by_width, key,
+		GUINT_TO_POINTER(
+			GPOINTER_TO_UINT(g_hash_table_lookup(client->frames_by_width, key)) + 1));
+	g_mutex_unlock(&client->lock);
+	g_atomic_int_inc(&client->frames);
+	g_main_context_wakeup(NULL);
+	return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+client_audio_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	Client *client = user_data;
+
+	g_atomic_int_inc(&client->audio);
+	g_main_context_wakeup(NULL);
+	return GST_PAD_PROBE_OK;
+}
+
+/* the test peer's own streaming thread: decode what the room sends */
+static void
+client_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
+{
+	Client *client = user_data;
+	g_autoptr(GstCaps) caps = NULL;
+	const char *media;
+	gboolean video;
+	GstElement *bin;
+	g_autoptr(GstElement) sink = NULL;
+	g_autoptr(GstPad) sink_pad = NULL;
+	g_autoptr(GstPad) bin_pad = NULL;
+
+	if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+		return;
+	caps = gst_pad_get_current_caps(pad);
+	media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+	video = g_strcmp0(media, "video") == 0;
+	bin = gst_parse_bin_from_description(video ? "rtpvp8depay ! vp8dec ! fakesink name=out"
+						   : "rtpopusdepay ! fakesink name=out",
+					     TRUE, NULL);
+	g_assert_nonnull(bin);
+	sink = gst_bin_get_by_name(GST_BIN(bin), "out");
+	sink_pad = gst_element_get_static_pad(sink, "sink");
+	gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
+			  video ? client_video_frame_cb : client_audio_cb, client, NULL);
+	gst_bin_add(GST_BIN(client->pipeline), bin);
+	gst_element_sync_state_with_parent(bin);
+	bin_pad = gst_element_get_static_pad(bin, "sink");
+	g_assert_cmpint(gst_pad_link(pad, bin_pad), ==, GST_PAD_LINK_OK);
+}
+
+typedef struct {
+	Fixture *fx;
+	char *peer_id;
+	guint mline;
+	char *candidate;
+} ClientCandidate;
+
+static gboolean
+client_candidate_to_room_cb(gpointer data)
+{
+	ClientCandidate *c = data;
+	g_autoptr(GError) error = NULL;
+
+	if (c->fx->room != NULL && cb_room_has_peer(c->fx->room, c->peer_id)) {
+		cb_room_add_remote_candidate(c->fx->room, c->peer_id, c->mline, c->candidate,
+					     &error);
+		g_assert_no_error(error);
+	}
+	g_free(c->peer_id);
+	g_free(c->candidate);
+	g_free(c);
+	return G_SOURCE_REMOVE;
+}
+
+/* the test peer's thread: hand the candidate to the main context, as the
+ * signalling will */
+static void
+client_ice_candidate_cb(GstElement *webrtc, guint mline, const char *candidate, gpointer user_data)
+{
+	Client *client = user_data;
+	ClientCandidate *c = g_new0(ClientCandidate, 1);
+
+	c->fx = client->fx;
+	c->peer_id = g_strdup(client->peer_id);
+	c->mline = mline;
+	c->candidate = g_strdup(candidate);
+	g_idle_add(client_candidate_to_room_cb, c);
+}
+
+static void
+client_use_loopback(GstElement *webrtc)
+{
+	g_autoptr(GObject) ice = NULL;
+	g_autoptr(GObject) agent = NULL;
+	NiceAddress address;
+
+	g_object_get(webrtc, "ice-agent", &ice, NULL);
+	g_object_set(ice, "ice-tcp", FALSE, NULL);
+	g_object_get(ice, "agent", &agent, NULL);
+	g_object_set(agent, "upnp", FALSE, NULL);
+	nice_address_init(&address);
+	g_assert_true(nice_address_set_from_string(&address, "127.0.0.1"));
+	nice_agent_add_local_address(NICE_AGENT(agent), &address);
+}
+
+static Client *
+client_new(Fixture *fx, const char *peer_id, const char *description)
+{
+	Client *client = g_new0(Client, 1);
+	g_autoptr(GError) error = NULL;
+
+	client->fx = fx;
+	client->peer_id = g_strdup(peer_id);
+	g_mutex_init(&client->lock);
+	client->frames_by_width = g_hash_table_new(NULL, NULL);
+	client->pipeline = gst_parse_launch(description, &error);
+	g_assert_no_error(error);
+	if (!GST_IS_PIPELINE(client->pipeline)) {
+		/* a description of one element gives that element */
+		GstElement *pipeline = gst_pipeline_new(NULL);
+		gst_bin_add(GST_BIN(pipeline), client->pipeline);
+		client->pipeline = gst_object_ref_sink(pipeline);
+	}
+	client->webrtc = gst_bin_get_by_name(GST_BIN(client->pipeline), "w");
+	gst_object_unref(client->webrtc); /* the pipeline holds it */
+	client_use_loopback(client->webrtc);
+	g_signal_connect(client->webrtc, "on-ice-candidate", G_CALLBACK(client_ice_candidate_cb),
+			 client);
+	g_signal_connect(client->webrtc, "pad-added", G_CALLBACK(client_pad_added_cb), client);
+	g_hash_table_insert(fx->clients, client->peer_id, client);
+	return client;
+}
+
+/* offers, and hands the offer to the room as the signalling will */
+static char *
+client_make_offer(Client *client)
+{
+	GstPromise *promise = gst_promise_new();
+	GstWebRTCSessionDescription *offer = NULL;
+	char *text;
+
+	g_assert_cmpint(gst_element_set_state(client->pipeline, GST_STATE_PLAYING), !=,
+			GST_STATE_CHANGE_FAILURE);
+	g_signal_emit_by_name(client->webrtc, "create-offer", NULL, promise);
+	/* webrtcbin always replies; its thread needs nothing from this one */
+	g_assert_cmpint(gst_promise_wait(promise), ==, GST_PROMISE_RESULT_REPLIED);
+	gst_structure_get(gst_promise_get_reply(promise), "offer",
+			  GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+	gst_promise_unref(promise);
+	g_assert_nonnull(offer);
+	g_signal_emit_by_name(client->webrtc, "set-local-description", offer, NULL);
+	text = gst_sdp_message_as_text(offer->sdp);
+	gst_webrtc_session_description_free(offer);
+	return text;
+}
+
+static void
+client_negotiate(Client *client)
+{
+	g_autofree char *offer = client_make_offer(client);
+	g_autoptr(GError) error = NULL;
+
+	cb_room_set_remote_description(client->fx->room, client->peer_id, "offer", offer, &error);
+	g_assert_no_error(error);
+}
+
+static Client *
+publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, int width)
+{
+	g_autofree char *description = g_strdup_printf(
+		"webrtcbin name=w bundle-policy=max-bundle latency=50 "
+		"videotestsrc is-live=true pattern=ball ! "
+		"video/x-raw,width=%d,height=96,framerate=15/1 ! "
+		"vp8enc deadline=1 cpu-used=8 keyframe-max-dist=100000 ! "
+		"rtpvp8pay pt=96 picture-id-mode=15-bit ! "
+		"application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
+		"rtcp-fb-nack-pli=true ! w. "
+		"audiotestsrc is-live=true wave=ticks ! audio/x-raw,rate=48000,channels=1 ! "
+		"opusenc ! rtpopuspay pt=111 ! "
+		"application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! "
+		"w.",
+		width);
+	g_autoptr(GError) error = NULL;
+	Client *client;
+
+	cb_room_add_publisher(fx->room, peer_id, kind, &error);
+	g_assert_no_error(error);
+	client = client_new(fx, peer_id, description);
+	client_negotiate(client);
+	return client;
+}
+
+static Client *
+subscriber_new(Fixture *fx, const char *peer_id, const char *slot, CbPeerKind kind)
+{
+	g_autoptr(GError) error = NULL;
+	Client *client;
+	/* payload types unlike the publishers': the room must rewrite them */
+	g_autoptr(GstCaps) video = gst_caps_from_string(
+		"application/x-rtp,media=video,encoding-name=VP8,payload=101,clock-rate=90000,"
+		"rtcp-fb-nack-pli=true");
+	g_autoptr(GstCaps) audio = gst_caps_from_string(
+		"application/x-rtp,media=audio,encoding-name=OPUS,payload=109,clock-rate=48000,"
+		"encoding-params=(string)2");
+	GstWebRTCRTPTransceiver *trans = NULL;
+
+	cb_room_add_subscriber(fx->room, peer_id, slot, kind, &error);
+	g_assert_no_error(error);
+	client = client_new(fx, peer_id, "webrtcbin name=w bundle-policy=max-bundle latency=50");
+	g_signal_emit_by_name(client->webrtc, "add-transceiver",
+			      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, video, &trans);
+	gst_clear_object(&trans);
+	g_signal_emit_by_name(client->webrtc, "add-transceiver",
+			      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, audio, &trans);
+	gst_clear_object(&trans);
+	client_negotiate(client);
+	return client;
+}
+
+static Client *
+client_get(Fixture *fx, const char *peer_id)
+{
+	return g_hash_table_lookup(fx->clients, peer_id);
+}
+
+/* ---- the room's signals, on the main context ---- */
+
+static void
+room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, const char *sdp,
+			  Fixture *fx)
+{
+	Client *client = client_get(fx, peer_id);
+	GstSDPMessage *msg = NULL;
+	GstWebRTCSessionDescription *answer;
+
+	g_assert_cmpstr(type, ==, "answer");
+	g_assert_nonnull(client);
+	client->descriptions++;
+	g_assert_cmpint(gst_sdp_message_new_from_text(sdp, &msg), ==, GST_SDP_OK);
+	answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+	g_signal_emit_by_name(client->webrtc, "set-remote-description", answer, NULL);
+	gst_webrtc_session_description_free(answer);
+}
+
+static void
+room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
+			Fixture *fx)
+{
+	Client *client = client_get(fx, peer_id);
+	g_auto(GStrv) fields = g_strsplit(candidate, " ", 0);
+	guint64 port = 0;
+
+	g_assert_nonnull(client);
+	g_assert_cmpuint(g_strv_length(fields), >=, 8);
+	g_assert_true(g_ascii_string_to_unsigned(fields[5], 10, 1, 65535, &port, NULL));
+	if (port < PORT_MIN || port > PORT_MAX)
+		fx->port_out_of_range = TRUE;
+	g_assert_cmpstr(fields[2], ==, "UDP"); /* ICE-TCP is off */
+	fx->candidates++;
+	g_signal_emit_by_name(client->webrtc, "add-ice-candidate", mline, candidate);
+}
+
+static void
+room_peer_state_cb(CbRoom *room, const char *peer_id, const char *state, Fixture *fx)
+{
+	Client *client = client_get(fx, peer_id);
+
+	g_test_message("%s: %s", peer_id, state);
+	if (client != NULL) {
+		g_free(client->room_state);
+		client->room_state = g_strdup(state);
+	}
+}
+
+static void
+room_peer_removed_cb(CbRoom *room, const char *peer_id, const char *reason, Fixture *fx)
+{
+	g_hash_table_insert(fx->removed, g_strdup(peer_id), g_strdup(reason));
+}
+
+static void
+fixture_set_up(Fixture *fx, gconstpointer data)
+{
+	CbMediaConfig config;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbConfig) defaults = cb_config_new_defaults();
+
+	g_free(defaults->media_ice_addresses);
+	defaults->media_ice_addresses = g_strdup("127.0.0.1");
+	defaults->media_udp_port_min = PORT_MIN;
+	defaults->media_udp_port_max = PORT_MAX;
+	defaults->media_max_candidates = 5;
+	cb_media_config_init(&config, defaults);
+	g_ptr_array_set_size(room_warnings, 0);
+	fx->clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, client_free);
+	fx->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	fx->room = cb_room_new(42, &config, &error);
+	cb_media_config_clear(&config);
+	g_assert_no_error(error);
+	g_signal_connect(fx->room, "local-description", G_CALLBACK(room_local_description_cb), fx);
+	g_signal_connect(fx->room, "local-candidate", G_CALLBACK(room_local_candidate_cb), fx);
+	g_signal_connect(fx->room, "peer-state", G_CALLBACK(room_peer_state_cb), fx);
+	g_signal_connect(fx->room, "peer-removed", G_CALLBACK(room_peer_removed_cb), fx);
+}
+
+static void
+fixture_tear_down(Fixture *fx, gconstpointer data)
+{
+	/* only failures a test forces may warn */
+	for (guint i = 0; i < room_warnings->len; i++) {
+		if (strstr(g_ptr_array_index(room_warnings, i), "forced by the test") == NULL)
+			g_error("unexpected warning: %s",
+				(char *)g_ptr_array_index(room_warnings, i));
+	}
+	g_clear_object(&fx->room);
+	g_hash_table_unref(fx->clients);
+	g_hash_table_unref(fx->removed);
+	/* drop what the clients' threads handed over after the room went */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static gboolean
+connected(Fixture *fx, const char *peer_id)
+{
+	return g_strcmp0(client_get(fx, peer_id)->room_state, "connected") == 0;
+}
+
+#define W_HALL    160
+#define W_BP1     176
+#define W_BP2     192
+#define W_CITIZEN 128
+
+/* a hall and a bridge point each publish and each receive the other */
+static void
+test_both_ways(Fixture *fx, gconstpointer data)
+{
+	Client *hall_sees, *bp1_sees, *late;
+
+	publisher_new(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	publisher_new(fx, "bp1", CB_PEER_KIND_BRIDGE_POINT, W_BP1);
+	hall_sees = subscriber_new(fx, "hall-sees-bp1", "bp1", CB_PEER_KIND_HALL);
+	bp1_sees = subscriber_new(fx, "bp1-sees-hall", "hall", CB_PEER_KIND_BRIDGE_POINT);
+
+	WAIT_UNTIL(client_frames_at(hall_sees, W_BP1) >= 10 &&
+		   client_frames_at(bp1_sees, W_HALL) >= 10);
+	WAIT_UNTIL(g_atomic_int_get(&hall_sees->audio) >= 10 &&
+		   g_atomic_int_get(&bp1_sees->audio) >= 10);
+	g_assert_cmpuint(client_frames_at(hall_sees, W_HALL), ==, 0);
+	g_assert_cmpuint(client_frames_at(bp1_sees, W_BP1), ==, 0);
+	WAIT_UNTIL(connected(fx, "hall") && connected(fx, "bp1") &&
+		   connected(fx, "hall-sees-bp1") && connected(fx, "bp1-sees-hall"));
+	g_assert_cmpuint(fx->candidates, >, 0);
+	g_assert_false(fx->port_out_of_range);
+
+	/* a late joiner: bp1's only spontaneous keyframe has gone by, so it
+	 * decodes only if its joining makes bp1 send a new one */
+	late = subscriber_new(fx, "late-sees-bp1", "bp1", CB_PEER_KIND_HALL);
+	WAIT_UNTIL(client_frames_at(late, W_BP1) >= 5);
+	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "bp1"), >=, 1);
+}
+
+/* the floor moves from one publisher to another without renegotiation, and
+ * keyframe requests to one publisher are merged */
+static void
+test_floor_switch(Fixture *fx, gconstpointer data)
+{
+	Client *floor_sub;
+	g_autoptr(GError) error = NULL;
+	guint before, after;
+
+	publisher_new(fx, "bp1", CB_PEER_KIND_BRIDGE_POINT, W_BP1);
+	publisher_new(fx, "citizen", CB_PEER_KIND_CITIZEN, W_CITIZEN);
+	cb_room_set_floor(fx->room, "bp1", &error);
+	g_assert_no_error(error);
+	floor_sub = subscriber_new(fx, "bp2-floor", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_BRIDGE_POINT);
+
+	WAIT_UNTIL(client_frames_at(floor_sub, W_BP1) >= 10);
+	WAIT_UNTIL(connected(fx, "citizen"));
+	cb_room_set_floor(fx->room, "citizen", &error);
+	g_assert_no_error(error);
+	WAIT_UNTIL(client_frames_at(floor_sub, W_CITIZEN) >= 10);
+	cb_room_set_floor(fx->room, "bp1", &error);
+	g_assert_no_error(error);
+	before = client_frames_at(floor_sub, W_BP1);
+	WAIT_UNTIL(client_frames_at(floor_sub, W_BP1) >= before + 10);
+	g_assert_cmpstr(cb_room_get_floor(fx->room), ==, "bp1");
+	/* one answer for the subscriber, whatever the floor did */
+	g_assert_cmpuint(floor_sub->descriptions, ==, 1);
+
+	/* three switches at once: at most one request now, the rest merged into
+	 * one that follows */
+	before = cb_room_get_keyframe_requests(fx->room, "citizen");
+	for (guint i = 0; i < 3; i++) {
+		cb_room_set_floor(fx->room, "citizen", &error);
+		g_assert_no_error(error);
+	}
+	after = cb_room_get_keyframe_requests(fx->room, "citizen");
+	g_assert_cmpuint(after - before, <=, 1);
+	WAIT_UNTIL(cb_room_get_keyframe_requests(fx->room, "citizen") ==
+		   before + 1 + (after == before));
+	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "citizen"), <=, before + 2);
+
+	/* nobody has the floor: nothing more arrives for the floor slot */
+	cb_room_set_floor(fx->room, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_null(cb_room_get_floor(fx->room));
+	cb_room_set_floor(fx->room, "nobody", &error);
+	g_assert_error(error, CB_ERROR, CB_ERROR_NOT_FOUND);
+}
+
+/* a confidential case: the hall sees the citizen, bridge points do not */
+static void
+test_confidential(Fixture *fx, gconstpointer data)
+{
+	Client *bp_floor, *hall_floor, *bp_direct;
+	g_autoptr(GError) error = NULL;
+
+	publisher_new(fx, "citizen", CB_PEER_KIND_CITIZEN, W_CITIZEN);
+	cb_room_set_confidential(fx->room, TRUE);
+	g_assert_true(cb_room_get_confidential(fx->room));
+	cb_room_set_floor(fx->room, "citizen", &error);
+	g_assert_no_error(error);
+	bp_floor = subscriber_new(fx, "bp2-floor", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_BRIDGE_POINT);
+	hall_floor = subscriber_new(fx, "hall-floor", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_HALL);
+	bp_direct = subscriber_new(fx, "bp2-citizen", "citizen", CB_PEER_KIND_BRIDGE_POINT);
+
+	WAIT_UNTIL(connected(fx, "bp2-floor") && connected(fx, "bp2-citizen"));
+	WAIT_UNTIL(client_frames_at(hall_floor, W_CITIZEN) >= 15 &&
+		   g_atomic_int_get(&hall_floor->audio) >= 25);
+	g_assert_cmpint(g_atomic_int_get(&bp_floor->frames), ==, 0);
+	g_assert_cmpint(g_atomic_int_get(&bp_floor->audio), ==, 0);
+	g_assert_cmpint(g_atomic_int_get(&bp_direct->frames), ==, 0);
+	g_assert_cmpint(g_atomic_int_get(&bp_direct->audio), ==, 0);
+
+	/* the case is over: the same bridge point subscriptions now carry it */
+	cb_room_set_confidential(fx->room, FALSE);
+	WAIT_UNTIL(client_frames_at(bp_floor, W_CITIZEN) >= 5 &&
+		   client_frames_at(bp_direct, W_CITIZEN) >= 5 &&
+		   g_atomic_int_get(&bp_floor->audio) > 0);
+	/* and confidential again stops them */
+	cb_room_set_confidential(fx->room, TRUE);
+	{
+		guint floor_audio = g_atomic_int_get(&bp_floor->audio);
+		guint hall_audio = g_atomic_int_get(&hall_floor->audio);
+		WAIT_UNTIL((guint)g_atomic_int_get(&hall_floor->audio) >= hall_audio + 100);
+		/* packets let through before the gate closed may still be in the
+		 * branch queue (300 ms at most) and the client's jitterbuffer: 2 s of
+		 * audio is 100 packets */
+		g_assert_cmpuint(g_atomic_int_get(&bp_floor->audio), <=, floor_audio + 25);
+	}
+}
+
+/* a peer that leaves, or whose elements fail, leaves the others flowing */
+static void
+test_remove_and_failure(Fixture *fx, gconstpointer data)
+{
+	Client *s1, *s3;
+	g_autoptr(GError) error = NULL;
+	GstElement *element;
+	guint before;
+
+	publisher_new(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	publisher_new(fx, "bp1", CB_PEER_KIND_BRIDGE_POINT, W_BP1);
+	s1 = subscriber_new(fx, "s1", "bp1", CB_PEER_KIND_HALL);
+	subscriber_new(fx, "s2", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	s3 = subscriber_new(fx, "s3", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(s1, W_BP1) >= 5 && client_frames_at(s3, W_HALL) >= 5 &&
+		   client_frames_at(client_get(fx, "s2"), W_HALL) >= 5);
+
+	cb_room_remove_peer(fx->room, "s2", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(g_hash_table_lookup(fx->removed, "s2"), ==, "left");
+	g_assert_false(cb_room_has_peer(fx->room, "s2"));
+	before = client_frames_at(s3, W_HALL);
+	WAIT_UNTIL(client_frames_at(s3, W_HALL) >= before + 10);
+
+	/* s3's webrtcbin fails as an element does: an error on the bus */
+	element = cb_room_get_peer_element(fx->room, "s3");
+	g_assert_nonnull(element);
+	GST_ELEMENT_ERROR(element, STREAM, FAILED, ("forced by the test"), (NULL));
+	WAIT_UNTIL(g_hash_table_contains(fx->removed, "s3"));
+	g_assert_cmpstr(g_hash_table_lookup(fx->removed, "s3"), ==, "error");
+	g_assert_true(room_warned("peer s3 failed: forced by the test"));
+	g_assert_false(cb_room_has_peer(fx->room, "s3"));
+
+	/* a publisher failing too: its subscriber stops, the others go on */
+	element = cb_room_get_peer_element(fx->room, "hall");
+	GST_ELEMENT_ERROR(element, STREAM, FAILED, ("forced by the test"), (NULL));
+	WAIT_UNTIL(g_hash_table_contains(fx->removed, "hall"));
+	before = client_frames_at(s1, W_BP1);
+	WAIT_UNTIL(client_frames_at(s1, W_BP1) >= before + 15);
+	g_assert_cmpuint(cb_room_get_n_peers(fx->room), ==, 2); /* bp1 and s1 */
+
+	/* the hall comes back under its id and feeds a new subscriber */
+	g_hash_table_remove(fx->clients, "hall");
+	publisher_new(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	s3 = subscriber_new(fx, "s4", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(s3, W_HALL) >= 5);
+
+	/* muting a publisher stops its frames; unmuting brings them back */
+	cb_room_mute(fx->room, "bp1", TRUE, TRUE, &error);
+	g_assert_no_error(error);
+	before = g_atomic_int_get(&s1->audio);
+	{
+		guint hall_frames = client_frames_at(s3, W_HALL);
+		guint bp1_frames = client_frames_at(s1, W_BP1);
+		WAIT_UNTIL(client_frames_at(s3, W_HALL) >= hall_frames + 30);
+		/* 2 s of video is 30 frames; at most the 300 ms in flight arrive */
+		g_assert_cmpuint(client_frames_at(s1, W_BP1), <=, bp1_frames + 8);
+	}
+	cb_room_mute(fx->room, "bp1", FALSE, FALSE, &error);
+	g_assert_no_error(error);
+	before = client_frames_at(s1, W_BP1);
+	WAIT_UNTIL(client_frames_at(s1, W_BP1) >= before + 10);
+	cb_room_mute(fx->room, "s1", TRUE, TRUE, &error);
+	g_assert_error(error, CB_ERROR, CB_ERROR_INVALID);
+}
+
+static void
+expect_error(gboolean ok, GError **error, gint code)
+{
+	g_assert_false(ok);
+	g_assert_error(*error, CB_ERROR, code);
+	g_clear_error(error);
+}
+
+/* bad input gets a clear error and harms neither the room nor its peers */
+static void
+test_bad_input(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *offer = NULL;
+	g_autofree char *h264 = NULL;
+	g_autofree char *huge = NULL;
+	g_autoptr(GString) padded = NULL;
+	Client *client;
+	Client *sub;
+	char *p;
+
+	cb_room_add_publisher(fx->room, "p", CB_PEER_KIND_BRIDGE_POINT, &error);
+	g_assert_no_error(error);
+	/* a real offer to spoil, from a test peer that never connects */
+	client = client_new(fx, "p",
+			    "webrtcbin name=w videotestsrc is-live=true ! vp8enc deadline=1 ! "
+			    "rtpvp8pay ! application/x-rtp,media=video,encoding-name=VP8,"
+			    "payload=96,clock-rate=90000 ! w.");
+	offer = client_make_offer(client);
+
+	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", "hello", &error),
+		     &error, CB_ERROR_INVALID);
+	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", "v=0\r\n", &error),
+		     &error, CB_ERROR_INVALID);
+	expect_error(cb_room_set_remote_description(fx->room, "p", "answer", offer, &error), &error,
+		     CB_ERROR_INVALID);
+	expect_error(cb_room_set_remote_description(fx->room, "nobody", "offer", offer, &error),
+		     &error, CB_ERROR_NOT_FOUND);
+	h264 = g_strdup(offer);
+	while ((p = strstr(h264, "VP8/90000")) != NULL)
+		memcpy(p, "XYZ/90000", 9);
+	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", h264, &error), &error,
+		     CB_ERROR_UNSUPPORTED_MEDIA_TYPE);
+	padded = g_string_new(offer);
+	while (padded->len <= 32768)
+		g_string_append(padded, "a=x-padding:0123456789012345678901234567890123456789\r\n");
+	huge = g_string_free(g_steal_pointer(&padded), FALSE);
+	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", huge, &error), &error,
+		     CB_ERROR_TOO_LARGE);
+	/* a publisher offering to receive only */
+	sub = client_new(fx, "sub", "webrtcbin name=w");
+	{
+		g_autoptr(GstCaps) caps = gst_caps_from_string(
+			"application/x-rtp,media=video,encoding-name=VP8,payload=96,"
+			"clock-rate=90000");
+		g_autofree char *recvonly = NULL;
+		GstWebRTCRTPTransceiver *trans = NULL;
+
+		g_signal_emit_by_name(sub->webrtc, "add-transceiver",
+				      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+		gst_clear_object(&trans);
+		recvonly = client_make_offer(sub);
+		expect_error(
+			cb_room_set_remote_description(fx->room, "p", "offer", recvonly, &error),
+			&error, CB_ERROR_INVALID);
+	}
+
+	/* candidates, to a peer with no test peer behind it */
+	cb_room_add_publisher(fx->room, "q", CB_PEER_KIND_BRIDGE_POINT, &error);
+	g_assert_no_error(error);
+	expect_error(cb_room_add_remote_candidate(fx->room, "nobody", 0,
+						  "candidate:1 1 UDP 1 127.0.0.1 5000 typ host",
+						  &error),
+		     &error, CB_ERROR_NOT_FOUND);
+	expect_error(cb_room_add_remote_candidate(fx->room, "q", 0, "hello", &error), &error,
+		     CB_ERROR_INVALID);
+	expect_error(cb_room_add_remote_candidate(fx->room, "q", 7,
+						  "candidate:1 1 UDP 1 127.0.0.1 5000 typ host",
+						  &error),
+		     &error, CB_ERROR_INVALID);
+	g_assert_true(cb_room_add_remote_candidate(fx->room, "q", 0, "", &error));
+	g_assert_no_error(error);
+	/* mDNS names are dropped, not refused */
+	g_assert_true(cb_room_add_remote_candidate(
+		fx->room, "q", 0,
+		"a=candidate:1 1 udp 2122260223 0d4f7e1c-3f3c-4b0e-9c2b-1a2b3c4d5e6f.local 54321 "
+		"typ host generation 0",
+		&error));
+	g_assert_no_error(error);
+	for (guint i = 1; i < 5; i++) {
+		g_autofree char *c = g_strdup_printf(
+			"candidate:%u 1 UDP 2122260223 127.0.0.1 %u typ host", i, 40000 + i);
+		g_assert_true(cb_room_add_remote_candidate(fx->room, "q", 0, c, &error));
+		g_assert_no_error(error);
+	}
+	expect_error(cb_room_add_remote_candidate(fx->room, "q", 0,
+						  "candidate:9 1 UDP 2122260223 127.0.0.1 40009 "
+						  "typ host",
+						  &error),
+		     &error, CB_ERROR_TOO_LARGE);
+
+	/* unknown ids and duplicates */
+	expect_error(cb_room_add_subscriber(fx->room, "s", "nobody", CB_PEER_KIND_HALL, &error),
+		     &error, CB_ERROR_NOT_FOUND);
+	expect_error(cb_room_add_publisher(fx->room, "p", CB_PEER_KIND_HALL, &error), &error,
+		     CB_ERROR_CONFLICT);
+	expect_error(cb_room_add_publisher(fx->room, "floor", CB_PEER_KIND_HALL, &error), &error,
+		     CB_ERROR_INVALID);
+	expect_error(cb_room_add_publisher(fx->room, "", CB_PEER_KIND_HALL, &error), &error,
+		     CB_ERROR_INVALID);
+	expect_error(cb_room_remove_peer(fx->room, "nobody", &error), &error, CB_ERROR_NOT_FOUND);
+	expect_error(cb_room_mute(fx->room, "nobody", TRUE, TRUE, &error), &error,
+		     CB_ERROR_NOT_FOUND);
+	g_assert_cmpuint(cb_room_get_n_peers(fx->room), ==, 2);
+	g_assert_cmpuint(g_hash_table_size(fx->removed), ==, 0);
+
+	/* the same peer still negotiates its good offer */
+	g_assert_true(cb_room_set_remote_description(fx->room, "p", "offer", offer, &error));
+	g_assert_no_error(error);
+	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", offer, &error), &error,
+		     CB_ERROR_CONFLICT);
+	WAIT_UNTIL(client->descriptions == 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	/* warnings are checked by the tests (an expected one is a forced failure) */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	room_warnings = g_ptr_array_new_with_free_func(g_free);
+	g_log_set_writer_func(log_writer_cb, NULL, NULL);
+
+	g_test_add("/civic-bridge/room/media-both-ways", Fixture, NULL, fixture_set_up,
+		   test_both_ways, fixture_tear_down);
+	g_test_add("/civic-bridge/room/floor-switch", Fixture, NULL, fixture_set_up,
+		   test_floor_switch, fixture_tear_down);
+	g_test_add("/civic-bridge/room/confidential", Fixture, NULL, fixture_set_up,
+		   test_confidential, fixture_tear_down);
+	g_test_add("/civic-bridge/room/remove-and-failure", Fixture, NULL, fixture_set_up,
+		   test_remove_and_failure, fixture_tear_down);
+	g_test_add("/civic-bridge/room/bad-input", Fixture, NULL, fixture_set_up, test_bad_input,
+		   fixture_tear_down);
+	return g_test_run();
+}
