@@ -10,6 +10,7 @@
 
 typedef struct {
 	CbWsHub *hub; /* not referenced: clients die with the hub */
+	guint id;
 	SoupWebsocketConnection *conn;
 	char *address;
 	CbWsPeer peer;
@@ -26,7 +27,16 @@ struct _CbWsHub {
 	GHashTable *clients; /* CbWsClient * (owned) */
 	CbWsRenderFunc greet;
 	gpointer greet_data;
+	GHashTable *handlers; /* message type -> CbWsHandler */
+	CbWsClosedFunc closed;
+	gpointer closed_data;
+	guint next_id;
 };
+
+typedef struct {
+	CbWsMessageFunc func;
+	gpointer user_data;
+} CbWsHandler;
 
 G_DEFINE_TYPE(CbWsHub, cb_ws_hub, G_TYPE_OBJECT)
 
@@ -35,6 +45,8 @@ cb_ws_client_free(gpointer data)
 {
 	CbWsClient *client = data;
 
+	if (client->authenticated && client->hub->closed != NULL)
+		client->hub->closed(&client->peer, client->id, client->hub->closed_data);
 	if (client->auth_timer != NULL) {
 		g_source_destroy(client->auth_timer);
 		g_source_unref(client->auth_timer);
@@ -67,6 +79,7 @@ cb_ws_hub_finalize(GObject *object)
 	CbWsHub *self = CB_WS_HUB(object);
 
 	g_hash_table_unref(self->clients);
+	g_hash_table_unref(self->handlers);
 	cb_config_free(self->config);
 	G_OBJECT_CLASS(cb_ws_hub_parent_class)->finalize(object);
 }
@@ -85,6 +98,7 @@ cb_ws_hub_init(CbWsHub *self)
 {
 	self->clients =
 		g_hash_table_new_full(g_direct_hash, g_direct_equal, cb_ws_client_free, NULL);
+	self->handlers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 CbWsHub *
@@ -231,6 +245,7 @@ cb_ws_client_handle(CbWsClient *client, JsonObject *message)
 	g_autoptr(GError) error = NULL;
 	gboolean has_session = FALSE;
 	gint64 session = 0;
+	CbWsHandler *handler;
 
 	if (!cb_json_get_string(message, "type", TRUE, &type, &error)) {
 		cb_ws_client_send_error(client, error);
@@ -264,6 +279,10 @@ cb_ws_client_handle(CbWsClient *client, JsonObject *message)
 		client->peer.session_id = session;
 		cb_ws_client_send_simple(client, "subscribed");
 		cb_ws_client_greet(client);
+	} else if ((handler = g_hash_table_lookup(client->hub->handlers, type)) != NULL) {
+		if (!handler->func(&client->peer, client->id, type, message, handler->user_data,
+				   &error))
+			cb_ws_client_send_error(client, error);
 	} else {
 		g_set_error(&error, CB_ERROR, CB_ERROR_INVALID,
 			    "unknown message type; use ping or subscribe");
@@ -325,6 +344,7 @@ cb_ws_hub_connected_cb(SoupServer *soup, SoupServerMessage *msg, const char *pat
 		soup_server_message_get_request_headers(msg), "Authorization"));
 
 	client->hub = self;
+	client->id = ++self->next_id;
 	client->conn = g_object_ref(conn);
 	client->address = g_strdup(address != NULL ? address : "unknown");
 	g_hash_table_add(self->clients, client);
@@ -352,6 +372,41 @@ cb_ws_hub_attach(CbWsHub *self, SoupServer *soup)
 	soup_server_remove_websocket_extension(soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
 	soup_server_add_websocket_handler(soup, CB_WS_PATH, NULL, NULL, cb_ws_hub_connected_cb,
 					  self, NULL);
+}
+
+void
+cb_ws_hub_add_message_handler(CbWsHub *self, const char *type, CbWsMessageFunc func,
+			      gpointer user_data)
+{
+	CbWsHandler *handler = g_new0(CbWsHandler, 1);
+
+	handler->func = func;
+	handler->user_data = user_data;
+	g_hash_table_replace(self->handlers, g_strdup(type), handler);
+}
+
+void
+cb_ws_hub_set_closed_handler(CbWsHub *self, CbWsClosedFunc handler, gpointer user_data)
+{
+	self->closed = handler;
+	self->closed_data = user_data;
+}
+
+gboolean
+cb_ws_hub_send(CbWsHub *self, guint client_id, JsonNode *node)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, self->clients);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		CbWsClient *client = key;
+		if (client->id == client_id && client->authenticated) {
+			cb_ws_client_send(client, node);
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 void

@@ -50,6 +50,22 @@ gboolean cb_ws_hub_is_full(CbWsHub *self);
  * current state, so a page never waits for the next change to show it */
 void cb_ws_hub_set_greeter(CbWsHub *self, CbWsRenderFunc greet, gpointer user_data);
 
+/* a handler of the message types the hub does not know itself (media
+ * signalling: join, offer, candidate, leave). It returns FALSE with @error
+ * for a message it refuses; the client then gets the error and stays.
+ * @client_id identifies the connection for cb_ws_hub_send() while it lasts. */
+typedef gboolean (*CbWsMessageFunc)(const CbWsPeer *peer, guint client_id, const char *type,
+				    JsonObject *message, gpointer user_data, GError **error);
+void cb_ws_hub_add_message_handler(CbWsHub *self, const char *type, CbWsMessageFunc handler,
+				   gpointer user_data);
+
+/* called when an authenticated connection closes (to release its media) */
+typedef void (*CbWsClosedFunc)(const CbWsPeer *peer, guint client_id, gpointer user_data);
+void cb_ws_hub_set_closed_handler(CbWsHub *self, CbWsClosedFunc handler, gpointer user_data);
+
+/* sends @node to one connection; FALSE when it is gone */
+gboolean cb_ws_hub_send(CbWsHub *self, guint client_id, JsonNode *node);
+
 /* whether a client holding @ticket_id's token is connected (for staff) */
 gboolean cb_ws_hub_ticket_connected(CbWsHub *self, gint64 ticket_id);
 
