@@ -87,4 +87,9 @@ void cb_api_reception_book_export(CbHttpRequest *request);
 void cb_api_reception_book_import(CbHttpRequest *request);
 void cb_api_reports_summary(CbHttpRequest *request);
 
+/* WHIP (cb-api-whip.c): raw SDP bodies */
+void cb_api_whip_post(CbHttpRequest *request);
+void cb_api_whip_patch(CbHttpRequest *request);
+void cb_api_whip_delete(CbHttpRequest *request);
+
 G_END_DECLS

@@ -297,6 +297,22 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_keyframe_interval_ms),
 	 0,
 	 10000},
+	{{"media", "reconnect-grace-seconds", "30",
+	  "A publisher whose WebSocket closes keeps its slot this long for a reconnect with a "
+	  "new offer; 0: it leaves at once.",
+	  TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_reconnect_grace_seconds),
+	 0,
+	 3600},
+	{{"media", "client-ice-servers", "",
+	  "STUN and TURN servers handed to clients (WHIP Link headers, WebSocket join), "
+	  "comma-separated URIs such as stun:stun.example.org:3478. Empty: none.",
+	  TRUE},
+	 CB_KEY_STRING,
+	 CB_OFF(media_client_ice_servers),
+	 0,
+	 0},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;
@@ -344,6 +360,7 @@ cb_config_free(CbConfig *config)
 	g_free(config->schedule_presiding);
 	g_free(config->media_ice_addresses);
 	g_free(config->media_stun_server);
+	g_free(config->media_client_ice_servers);
 	g_free(config);
 }
 
@@ -362,6 +379,7 @@ cb_config_copy(const CbConfig *config)
 	copy->schedule_presiding = g_strdup(config->schedule_presiding);
 	copy->media_ice_addresses = g_strdup(config->media_ice_addresses);
 	copy->media_stun_server = g_strdup(config->media_stun_server);
+	copy->media_client_ice_servers = g_strdup(config->media_client_ice_servers);
 	return copy;
 }
 

@@ -9,11 +9,13 @@
 #include "civic-bridge/cb-daemon.h"
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-http-server.h"
+#include "civic-bridge/cb-media-rooms.h"
 #include "civic-bridge/cb-notify.h"
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-reception-book.h"
 #include "civic-bridge/cb-schedule.h"
 #include "civic-bridge/cb-ws-events.h"
+#include "civic-bridge/cb-ws-media.h"
 #include "civic-bridge/cb-state-dir.h"
 #include "civic-bridge/cb-store.h"
 
@@ -34,6 +36,8 @@ struct _CbDaemon {
 	CbSchedule *schedule;
 	CbQueue *queue;        /* the citizens' waiting queue */
 	CbWsEvents *ws_events; /* pushes their changes to WebSocket clients */
+	CbMediaRooms *rooms;   /* a media room per live session */
+	CbWsMedia *ws_media;   /* media signalling on the WebSocket */
 	CbHttpServer *http;
 	GMainLoop *loop;
 	GSource *watchdog;
@@ -49,6 +53,11 @@ static void
 cb_daemon_stop_services(CbDaemon *self)
 {
 	g_clear_object(&self->ws_events);
+	/* the WebSocket clients are closed (and their peers released) first */
+	if (self->http != NULL)
+		cb_ws_hub_close_all(cb_http_server_get_ws_hub(self->http));
+	g_clear_object(&self->ws_media);
+	g_clear_object(&self->rooms);
 	g_clear_object(&self->http);
 	g_clear_object(&self->queue);
 	g_clear_object(&self->schedule);
@@ -193,6 +202,7 @@ cb_daemon_reload(CbDaemon *self)
 	cb_http_server_reconfigure(self->http, loaded);
 	cb_schedule_reconfigure(self->schedule, loaded);
 	cb_queue_reconfigure(self->queue, loaded);
+	cb_media_rooms_reconfigure(self->rooms, loaded);
 	/* keep what needs a restart as it runs, so later reloads compare with it */
 	for (guint i = 0; i < restart->len; i++)
 		g_debug("kept running value of %s", (const char *)g_ptr_array_index(restart, i));
@@ -276,6 +286,19 @@ cb_daemon_start_queue(CbDaemon *self, GError **error)
 	return cb_queue_start(self->queue, error);
 }
 
+/* the media rooms follow the sessions and the admitted ticket; the
+ * WebSocket carries their signalling and WHIP reaches them over HTTP */
+static void
+cb_daemon_start_media(CbDaemon *self)
+{
+	CbServices services = *cb_http_server_get_services(self->http);
+
+	self->rooms = cb_media_rooms_new(self->schedule, self->queue, self->config);
+	self->ws_media = cb_ws_media_new(cb_http_server_get_ws_hub(self->http), self->rooms);
+	services.rooms = self->rooms;
+	cb_http_server_set_services(self->http, &services);
+}
+
 gboolean
 cb_daemon_start(CbDaemon *self, GError **error)
 {
@@ -301,6 +324,7 @@ cb_daemon_start(CbDaemon *self, GError **error)
 		return FALSE;
 	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
 					   self->schedule);
+	cb_daemon_start_media(self);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;
 	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);
@@ -308,7 +332,7 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	self->sighup_id = g_unix_signal_add(SIGHUP, cb_daemon_hup_cb, self);
 	cb_daemon_start_watchdog(self);
 	/* opens what should have opened while the daemon was down */
-	if (!cb_schedule_start(self->schedule, error))
+	if (!cb_schedule_start(self->schedule, error) || !cb_media_rooms_start(self->rooms, error))
 		return FALSE;
 	g_message("civic-bridged %s listening on %s, state in %s", PACKAGE_VERSION,
 		  cb_http_server_get_url(self->http), cb_state_dir_get_path(self->state_dir));

@@ -63,6 +63,8 @@ typedef struct {
 	guint media_max_candidates; /* remote candidates per media section */
 	guint media_max_peers;      /* per room */
 	guint media_keyframe_interval_ms;
+	guint media_reconnect_grace_seconds; /* a dropped publisher keeps its slot */
+	char *media_client_ice_servers;      /* comma-separated stun:/turn: URIs; NULL: none */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

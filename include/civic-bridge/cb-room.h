@@ -79,7 +79,10 @@ G_DECLARE_FINAL_TYPE(CbRoom, cb_room, CB, ROOM, GObject)
  * - `peer-state` (peer_id, state): "new", "connecting", "connected", "failed"
  *   or "closed" (a disconnected path that may recover reads "connecting");
  * - `peer-removed` (peer_id, reason): "left" (cb_room_remove_peer()), "error"
- *   (its elements failed), "failed" (its negotiation failed).
+ *   (its elements failed), "failed" (its negotiation failed);
+ * - `gathering-complete` (peer_id): the room has gathered all its candidates
+ *   for the peer, each emitted in `local-candidate` before (WHIP answers
+ *   carry every candidate and wait for this).
  */
 CbRoom *cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error);
 

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 typedef struct _CbSchedule CbSchedule;
 typedef struct _CbQueue CbQueue;
 typedef struct _CbReceptionBook CbReceptionBook;
+typedef struct _CbMediaRooms CbMediaRooms;
 
 /**
  * CbServices:
@@ -23,6 +24,7 @@ typedef struct {
 	CbSchedule *schedule;  /* sessions and series (cb-schedule.h) */
 	CbQueue *queue;        /* tickets (cb-queue.h) */
 	CbReceptionBook *book; /* reception book and reports (cb-reception-book.h) */
+	CbMediaRooms *rooms;   /* media rooms of live sessions (cb-media-rooms.h) */
 } CbServices;
 
 G_END_DECLS

@@ -94,6 +94,7 @@ typedef struct {
 	guint n_mlines;
 	guint candidates[CB_MAX_MLINES];
 	const char *state;
+	gboolean gathered; /* gathering-complete emitted */
 } CbPeer;
 
 /* cb-room.c: for peer and forwarding files */
@@ -103,6 +104,7 @@ CbPeer *cb_room_lookup_peer(CbRoom *room, const char *peer_id, guint serial);
 CbSlot *cb_room_lookup_slot(CbRoom *room, const char *slot_id);
 void cb_room_emit_local_description(CbRoom *room, CbPeer *peer, const char *type, const char *sdp);
 void cb_room_emit_local_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate);
+void cb_room_emit_gathering_complete(CbRoom *room, CbPeer *peer);
 void cb_room_peer_state_changed(CbRoom *room, CbPeer *peer, const char *state);
 void cb_room_peer_failed(CbRoom *room, CbPeer *peer, const char *reason, const char *detail);
 void cb_room_publisher_track_up(CbRoom *room, CbPeer *peer, CbTrack track);

@@ -63,10 +63,11 @@ typedef enum {
 	CB_PEER_EVENT_TRACK_UP,
 	CB_PEER_EVENT_KEYFRAME,
 	CB_PEER_EVENT_FAILED,
+	CB_PEER_EVENT_GATHERING,
 } CbPeerEventKind;
 
 typedef struct {
-	CbRoom *room;
+	GWeakRef room; /* weak: a room its owner dropped takes no more events */
 	char *peer_id;
 	guint serial;
 	CbPeerEventKind kind;
@@ -79,7 +80,7 @@ cb_peer_event_free(gpointer data)
 {
 	CbPeerEvent *event = data;
 
-	g_object_unref(event->room);
+	g_weak_ref_clear(&event->room);
 	g_free(event->peer_id);
 	g_free(event->text);
 	g_free(event);
@@ -91,10 +92,12 @@ static gboolean
 cb_peer_event_dispatch_cb(gpointer data)
 {
 	CbPeerEvent *event = data;
-	CbPeer *peer = cb_room_lookup_peer(event->room, event->peer_id, event->serial);
+	g_autoptr(CbRoom) room = g_weak_ref_get(&event->room);
+	CbPeer *peer =
+		room != NULL ? cb_room_lookup_peer(room, event->peer_id, event->serial) : NULL;
 
 	if (peer != NULL)
-		cb_peer_handle_event(event->room, peer, event);
+		cb_peer_handle_event(room, peer, event);
 	return G_SOURCE_REMOVE;
 }
 
@@ -109,7 +112,8 @@ cb_peer_post(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *tex
 	if (room == NULL)
 		return;
 	event = g_new0(CbPeerEvent, 1);
-	event->room = room;
+	g_weak_ref_init(&event->room, room);
+	g_object_unref(room);
 	event->peer_id = g_strdup(ref->peer_id);
 	event->serial = ref->serial;
 	event->kind = kind;
@@ -147,6 +151,14 @@ static void
 cb_peer_connection_state_cb(GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 {
 	cb_peer_post(user_data, CB_PEER_EVENT_STATE, 0, NULL);
+}
+
+/* webrtcbin thread: posted after the candidates it follows, so the room
+ * sees every candidate before "gathering complete" */
+static void
+cb_peer_gathering_state_cb(GObject *webrtc, GParamSpec *pspec, gpointer user_data)
+{
+	cb_peer_post(user_data, CB_PEER_EVENT_GATHERING, 0, NULL);
 }
 
 /* webrtcbin thread */
@@ -260,6 +272,8 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	g_signal_connect(webrtc, "notify::connection-state",
 			 G_CALLBACK(cb_peer_connection_state_cb), ref);
 	g_signal_connect(webrtc, "on-ice-candidate", G_CALLBACK(cb_peer_ice_candidate_cb), ref);
+	g_signal_connect(webrtc, "notify::ice-gathering-state",
+			 G_CALLBACK(cb_peer_gathering_state_cb), ref);
 	if (publisher)
 		g_signal_connect(webrtc, "pad-added", G_CALLBACK(cb_peer_pad_added_cb), ref);
 
@@ -706,5 +720,15 @@ cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event)
 	case CB_PEER_EVENT_FAILED:
 		cb_room_peer_failed(room, peer, "failed", event->text);
 		break;
+	case CB_PEER_EVENT_GATHERING: {
+		GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+
+		g_object_get(peer->webrtc, "ice-gathering-state", &state, NULL);
+		if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && !peer->gathered) {
+			peer->gathered = TRUE;
+			cb_room_emit_gathering_complete(room, peer);
+		}
+		break;
+	}
 	}
 }

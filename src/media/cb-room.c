@@ -42,6 +42,7 @@ enum {
 	SIGNAL_LOCAL_CANDIDATE,
 	SIGNAL_PEER_STATE,
 	SIGNAL_PEER_REMOVED,
+	SIGNAL_GATHERING_COMPLETE,
 	N_SIGNALS,
 };
 
@@ -111,6 +112,9 @@ cb_room_class_init(CbRoomClass *klass)
 	cb_room_signals[SIGNAL_PEER_REMOVED] =
 		g_signal_new("peer-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
 			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_GATHERING_COMPLETE] =
+		g_signal_new("gathering-complete", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+			     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -374,6 +378,12 @@ void
 cb_room_emit_local_candidate(CbRoom *room, CbPeer *peer, guint mline, const char *candidate)
 {
 	g_signal_emit(room, cb_room_signals[SIGNAL_LOCAL_CANDIDATE], 0, peer->id, mline, candidate);
+}
+
+void
+cb_room_emit_gathering_complete(CbRoom *room, CbPeer *peer)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_GATHERING_COMPLETE], 0, peer->id);
 }
 
 void
