@@ -323,7 +323,7 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	if (!cb_daemon_start_queue(self, error))
 		return FALSE;
 	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
-					   self->schedule);
+					   self->schedule, self->store);
 	cb_daemon_start_media(self);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;

@@ -10,6 +10,11 @@ struct _CbWsEvents {
 	CbWsHub *hub;
 	CbQueue *queue;
 	CbSchedule *schedule;
+	CbStore *store;
+	/* session id -> CbWsLine as it is now; replaced on every change of that
+	 * line, so thousands of clients connecting between two changes cost one
+	 * listing, not one each */
+	GHashTable *lines;
 };
 
 G_DEFINE_TYPE(CbWsEvents, cb_ws_events, G_TYPE_OBJECT)
@@ -64,6 +69,23 @@ cb_ws_line_load(CbWsEvents *self, gint64 session_id)
 		CbQueueEntry *entry = g_ptr_array_index(entries, i);
 		g_hash_table_insert(line->tickets, &entry->ticket->id, entry);
 	}
+	return line;
+}
+
+/* the current line of @session_id, from the cache or the queue (borrowed) */
+static CbWsLine *
+cb_ws_events_line(CbWsEvents *self, gint64 session_id, gboolean fresh)
+{
+	CbWsLine *line = fresh ? NULL : g_hash_table_lookup(self->lines, &session_id);
+
+	if (line != NULL)
+		return line;
+	line = cb_ws_line_load(self, session_id);
+	if (line == NULL) {
+		g_hash_table_remove(self->lines, &session_id);
+		return NULL;
+	}
+	g_hash_table_replace(self->lines, &line->session_id, line);
 	return line;
 }
 
@@ -136,7 +158,7 @@ static void
 cb_ws_events_queue_changed_cb(CbQueue *queue, gint64 session_id, gpointer user_data)
 {
 	CbWsEvents *self = user_data;
-	g_autoptr(CbWsLine) line = cb_ws_line_load(self, session_id);
+	CbWsLine *line = cb_ws_events_line(self, session_id, TRUE);
 
 	if (line != NULL)
 		cb_ws_hub_publish(self->hub, cb_ws_render_line_cb, line);
@@ -167,6 +189,27 @@ cb_ws_events_own_ticket(CbWsEvents *self, const CbWsPeer *peer)
 
 	if (entry == NULL)
 		return NULL;
+	return cb_ws_event("ticket", cb_api_queue_render(entry, CB_TICKET_VIEW_OWN, NULL));
+}
+
+/* the same for a citizen who just connected: a ticket still in its line is
+ * read from the cached line, so a waiting room filling up does not list the
+ * line once per citizen */
+static JsonNode *
+cb_ws_events_greet_citizen(CbWsEvents *self, const CbWsPeer *peer)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbTicket) ticket = cb_store_ticket_get(self->store, peer->ticket_id, &error);
+	const CbQueueEntry *entry = NULL;
+	CbWsLine *line;
+
+	if (ticket != NULL && (CB_TICKET_OPEN_STATES & CB_TICKET_STATE_MASK(ticket->state))) {
+		line = cb_ws_events_line(self, ticket->session_id, FALSE);
+		if (line != NULL)
+			entry = g_hash_table_lookup(line->tickets, &peer->ticket_id);
+	}
+	if (entry == NULL)
+		return cb_ws_events_own_ticket(self, peer);
 	return cb_ws_event("ticket", cb_api_queue_render(entry, CB_TICKET_VIEW_OWN, NULL));
 }
 
@@ -203,7 +246,7 @@ cb_ws_events_session_changed_cb(CbSchedule *schedule, const CbSession *session,
 				guint previous_state, gpointer user_data)
 {
 	CbWsEvents *self = user_data;
-	g_autoptr(CbWsLine) line = cb_ws_line_load(self, session->id);
+	CbWsLine *line = cb_ws_events_line(self, session->id, TRUE);
 
 	if (line == NULL)
 		return;
@@ -216,13 +259,13 @@ static JsonNode *
 cb_ws_events_greet_cb(const CbWsPeer *peer, gpointer user_data)
 {
 	CbWsEvents *self = user_data;
-	g_autoptr(CbWsLine) line = NULL;
+	CbWsLine *line;
 
 	if (peer->role == CB_ROLE_CITIZEN)
-		return cb_ws_events_own_ticket(self, peer);
+		return cb_ws_events_greet_citizen(self, peer);
 	if (peer->session_id == 0)
 		return NULL;
-	line = cb_ws_line_load(self, peer->session_id);
+	line = cb_ws_events_line(self, peer->session_id, FALSE);
 	return line != NULL ? cb_ws_line_render_queue(line, peer) : NULL;
 }
 
@@ -236,25 +279,40 @@ cb_ws_events_dispose(GObject *object)
 	g_clear_object(&self->hub);
 	g_clear_object(&self->queue);
 	g_clear_object(&self->schedule);
+	g_clear_object(&self->store);
+	g_hash_table_remove_all(self->lines);
 	G_OBJECT_CLASS(cb_ws_events_parent_class)->dispose(object);
+}
+
+static void
+cb_ws_events_finalize(GObject *object)
+{
+	g_hash_table_unref(CB_WS_EVENTS(object)->lines);
+	G_OBJECT_CLASS(cb_ws_events_parent_class)->finalize(object);
 }
 
 static void
 cb_ws_events_class_init(CbWsEventsClass *klass)
 {
-	G_OBJECT_CLASS(klass)->dispose = cb_ws_events_dispose;
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cb_ws_events_dispose;
+	object_class->finalize = cb_ws_events_finalize;
 }
 
 static void
 cb_ws_events_init(CbWsEvents *self)
 {
+	self->lines = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+					    (GDestroyNotify)cb_ws_line_free);
 }
 
 CbWsEvents *
-cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule)
+cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule, CbStore *store)
 {
 	CbWsEvents *self = g_object_new(CB_TYPE_WS_EVENTS, NULL);
 
+	self->store = g_object_ref(store);
 	self->hub = g_object_ref(hub);
 	self->queue = g_object_ref(queue);
 	self->schedule = g_object_ref(schedule);

@@ -24,6 +24,6 @@ G_DECLARE_FINAL_TYPE(CbWsEvents, cb_ws_events, CB, WS_EVENTS, GObject)
  *   `{"type":"session","session":{...}}` when a session changes.
  * A client gets its current state when it authenticates and when it subscribes.
  */
-CbWsEvents *cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule);
+CbWsEvents *cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule, CbStore *store);
 
 G_END_DECLS
