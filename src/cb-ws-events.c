@@ -158,8 +158,15 @@ static void
 cb_ws_events_queue_changed_cb(CbQueue *queue, gint64 session_id, gpointer user_data)
 {
 	CbWsEvents *self = user_data;
-	CbWsLine *line = cb_ws_events_line(self, session_id, TRUE);
+	CbWsLine *line;
 
+	/* nobody to tell (registrations before the waiting room fills): drop the
+	 * stale line instead of listing it on every change */
+	if (cb_ws_hub_get_count(self->hub) == 0) {
+		g_hash_table_remove(self->lines, &session_id);
+		return;
+	}
+	line = cb_ws_events_line(self, session_id, TRUE);
 	if (line != NULL)
 		cb_ws_hub_publish(self->hub, cb_ws_render_line_cb, line);
 }
