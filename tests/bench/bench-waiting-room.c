@@ -541,8 +541,8 @@ cb_bench_request(CbBenchRoom *room, const char *method, const char *path, const 
 
 /* a request that must succeed with @want; dies otherwise */
 static JsonNode *
-cb_bench_request_checked(CbBenchRoom *room, const char *method, const char *path,
-			 const char *body, guint want)
+cb_bench_request_checked(CbBenchRoom *room, const char *method, const char *path, const char *body,
+			 guint want)
 {
 	JsonNode *json = NULL;
 	guint status = cb_bench_request(room, method, path, body, &json);
@@ -745,8 +745,9 @@ cb_bench_connect_all(CbBenchRoom *room, CbBenchResults *r)
 			seen = greeted;
 			progress = now;
 		} else if (now - progress > CB_BENCH_CONNECT_STALL_S * G_TIME_SPAN_SECOND) {
-			g_printerr("no client greeted for %d s; the daemon has %u descriptors open\n",
-				   CB_BENCH_CONNECT_STALL_S, cb_bench_proc_fds(room->pid));
+			g_printerr(
+				"no client greeted for %d s; the daemon has %u descriptors open\n",
+				CB_BENCH_CONNECT_STALL_S, cb_bench_proc_fds(room->pid));
 			break;
 		}
 		if (now >= report) {
@@ -828,9 +829,9 @@ cb_bench_collect(CbBenchRoom *room, CbBenchTransition *t, gint64 deadline)
 static gboolean
 cb_bench_transition(CbBenchRoom *room, guint k, CbBenchAction action, CbBenchTransition *t)
 {
-	g_autofree char *path = g_strdup_printf("/api/v1/tickets/%" G_GINT64_FORMAT "/%s",
-						room->clients[k].ticket_id,
-						cb_bench_action_names[action]);
+	g_autofree char *path =
+		g_strdup_printf("/api/v1/tickets/%" G_GINT64_FORMAT "/%s",
+				room->clients[k].ticket_id, cb_bench_action_names[action]);
 	gint64 timeout = (gint64)room->options->update_timeout_s * G_TIME_SPAN_SECOND;
 	double cpu = cb_bench_proc_cpu_seconds(room->pid);
 	guint status;
@@ -902,8 +903,8 @@ cb_bench_print_transition(const char *what, CbBenchTransition *t, guint rounds)
 		what, t->last_ms->len, cb_bench_quantile(t->last_ms, 0.5), p99,
 		cb_bench_quantile(t->last_ms, 1.0), CB_BENCH_FANOUT_TARGET_MS,
 		cb_bench_verdict(pass));
-	g_print("| %s: sent to the first client's message, p50 / max | %.0f / %.0f ms | |\n",
-		what, cb_bench_quantile(t->first_ms, 0.5), cb_bench_quantile(t->first_ms, 1.0));
+	g_print("| %s: sent to the first client's message, p50 / max | %.0f / %.0f ms | |\n", what,
+		cb_bench_quantile(t->first_ms, 0.5), cb_bench_quantile(t->first_ms, 1.0));
 	g_print("| %s: POST answered (commit and pushes handed to the kernel), p50 / p99 / max | "
 		"%.1f / %.1f / %.1f ms | |\n",
 		what, cb_bench_quantile(t->post_ms, 0.5), cb_bench_quantile(t->post_ms, 0.99),
@@ -941,7 +942,8 @@ cb_bench_print(CbBenchRoom *room, CbBenchResults *r)
 	g_print("| connecting all, wall (daemon CPU; this process's CPU) | %.1f s (%.1f s; %.1f s) "
 		"| |\n",
 		r->connect_s, r->connect_cpu_s, r->connect_self_cpu_s);
-	g_print("| one client: connect to its first ticket message, p50 / p99 / max | %.0f / %.0f / "
+	g_print("| one client: connect to its first ticket message, p50 / p99 / max | %.0f / %.0f "
+		"/ "
 		"%.0f ms | |\n",
 		cb_bench_quantile(r->greet_ms, 0.5), cb_bench_quantile(r->greet_ms, 0.99),
 		cb_bench_quantile(r->greet_ms, 1.0));
@@ -977,7 +979,8 @@ cb_bench_print(CbBenchRoom *room, CbBenchResults *r)
 		"and an admit) / connections closed | %u / %u / %u | |\n",
 		room->wrong, room->extra, room->closed);
 	if (transitions > 0)
-		g_print("| rounds: wall %.1f s; daemon CPU %.1f s (%.0f %% of a core); this process "
+		g_print("| rounds: wall %.1f s; daemon CPU %.1f s (%.0f %% of a core); this "
+			"process "
 			"%.1f s (%.0f %%) | | |\n",
 			r->rounds_s, r->rounds_cpu_s, 100 * r->rounds_cpu_s / r->rounds_s,
 			r->rounds_self_cpu_s, 100 * r->rounds_self_cpu_s / r->rounds_s);
@@ -1033,8 +1036,8 @@ cb_bench_measure(CbBenchRoom *room, CbBenchResults *r)
 {
 	const CbBenchOptions *options = room->options;
 
-	g_print("connecting %u clients, %d at a time, in %d threads\n", room->n,
-		options->in_flight, options->threads);
+	g_print("connecting %u clients, %d at a time, in %d threads\n", room->n, options->in_flight,
+		options->threads);
 	if (!cb_bench_connect_all(room, r)) {
 		g_printerr("only %d of %u clients connected\n", g_atomic_int_get(&room->greeted),
 			   room->n);
