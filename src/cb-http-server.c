@@ -11,6 +11,8 @@
 #include "civic-bridge/cb-json.h"
 #include "civic-bridge/cb-ws-hub.h"
 
+#include "cb-http-idle.h"
+
 /* addresses tracked for authentication failures at most */
 #define CB_HTTP_MAX_TRACKED_ADDRESSES 10000
 
@@ -69,65 +71,25 @@ cb_http_server_init(CbHttpServer *self)
 
 /* --- idle and slow connections ------------------------------------------- */
 
-/* libsoup 3.2 has no header or idle timeout. A timer lives on each
- * connection's socket: armed when the connection waits for a request (at
- * accept, and after each answer on a kept-alive connection), disarmed once a
- * whole request has arrived. When it fires, the socket is shut down, which
- * libsoup sees as the client going away. */
-#define CB_HTTP_IDLE_TIMER "cb-idle-timer"
-
-static gboolean
-cb_http_server_idle_timeout_cb(gpointer user_data)
-{
-	GSocket *socket = user_data;
-
-	g_debug("closing a connection that sent no complete request in time");
-	g_socket_shutdown(socket, TRUE, TRUE, NULL);
-	g_object_set_data(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, NULL);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-cb_http_server_destroy_source(gpointer data)
-{
-	GSource *source = data;
-
-	g_source_destroy(source);
-	g_source_unref(source);
-}
-
-static void
-cb_http_server_arm_idle_timer(CbHttpServer *self, SoupServerMessage *msg)
-{
-	GSocket *socket = soup_server_message_get_socket(msg);
-	GSource *timer;
-
-	if (socket == NULL)
-		return;
-	timer = g_timeout_source_new_seconds(self->config->idle_timeout_seconds);
-	/* the socket is not referenced: the timer dies with the socket */
-	g_source_set_callback(timer, cb_http_server_idle_timeout_cb, socket, NULL);
-	g_source_attach(timer, g_main_context_get_thread_default());
-	g_object_set_data_full(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, timer,
-			       cb_http_server_destroy_source);
-}
+/* armed when the connection waits for a request (at accept, and after each
+ * answer on a kept-alive connection), disarmed once a whole request has
+ * arrived: see cb-http-idle.c */
 
 static void
 cb_http_server_got_body_cb(SoupServerMessage *msg, gpointer user_data)
 {
-	GSocket *socket = soup_server_message_get_socket(msg);
-
-	if (socket != NULL)
-		g_object_set_data(G_OBJECT(socket), CB_HTTP_IDLE_TIMER, NULL);
+	cb_http_idle_disarm(msg);
 }
 
 static void
 cb_http_server_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
+	CbHttpServer *self = user_data;
+
 	/* a WebSocket now owns the connection and keeps itself alive with pings */
 	if (soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
 		return;
-	cb_http_server_arm_idle_timer(user_data, msg);
+	cb_http_idle_watch_between_requests(msg, self->config->idle_timeout_seconds);
 }
 
 static void
@@ -135,7 +97,7 @@ cb_http_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpoi
 {
 	CbHttpServer *self = user_data;
 
-	cb_http_server_arm_idle_timer(self, msg);
+	cb_http_idle_watch_request(msg, self->config->idle_timeout_seconds);
 	g_signal_connect(msg, "got-body", G_CALLBACK(cb_http_server_got_body_cb), NULL);
 	g_signal_connect_object(msg, "finished", G_CALLBACK(cb_http_server_finished_cb), self, 0);
 }

@@ -1,5 +1,7 @@
 /* the limits a client cannot push past: body size, chunking, nesting,
  * authentication failures, idle and slow connections */
+#include <sys/socket.h>
+
 #include <libsoup/soup.h>
 
 #include "cb-test-daemon.h"
@@ -207,6 +209,127 @@ test_idle_and_slow_connections_closed(void)
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
 }
 
+/* --- descriptors come back ---------------------------------------------- */
+
+static guint
+count_daemon_fds(CbTestDaemon *d)
+{
+	g_autofree char *path =
+		g_strdup_printf("/proc/%s/fd", g_subprocess_get_identifier(d->process));
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	guint n = 0;
+
+	g_assert_nonnull(dir);
+	while (g_dir_read_name(dir) != NULL)
+		n++;
+	return n;
+}
+
+/* waits up to 5 s for the daemon to hold at most @limit descriptors */
+static guint
+wait_for_fds_at_most(CbTestDaemon *d, guint limit)
+{
+	guint n = count_daemon_fds(d);
+
+	for (guint i = 0; i < 100 && n > limit; i++) {
+		g_usleep(50 * 1000);
+		n = count_daemon_fds(d);
+	}
+	return n;
+}
+
+/* reads exactly one answer to GET /healthz (headers and Content-Length body) */
+static void
+read_one_answer(GSocketConnection *connection)
+{
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(connection));
+	GString *got = g_string_new(NULL);
+	g_autofree char *text = NULL;
+	const char *end = NULL;
+	const char *length = NULL;
+
+	for (;;) {
+		char byte;
+		g_autoptr(GError) error = NULL;
+		gssize n = g_input_stream_read(in, &byte, 1, NULL, &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpint(n, ==, 1);
+		g_string_append_c(got, byte);
+		end = strstr(got->str, "\r\n\r\n");
+		length = strstr(got->str, "Content-Length: ");
+		if (end != NULL && length != NULL &&
+		    got->len ==
+			    (gsize)(end + 4 - got->str) + g_ascii_strtoull(length + 16, NULL, 10))
+			break;
+	}
+	text = g_string_free(got, FALSE);
+	g_assert_true(g_str_has_prefix(text, "HTTP/1.1 200"));
+	g_assert_null(strstr(text, "Connection: close"));
+}
+
+static void
+send_requests_and_leave(CbTestDaemon *d, guint requests, gboolean reset)
+{
+	g_autoptr(GSocketConnection) connection = connect_raw(d);
+	GSocket *socket = g_socket_connection_get_socket(connection);
+
+	for (guint i = 0; i < requests; i++) {
+		send_text(connection, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+		read_one_answer(connection);
+	}
+	if (reset) {
+		/* SO_LINGER with no time: the close sends RST instead of FIN */
+		struct linger linger = {.l_onoff = 1, .l_linger = 0};
+		g_assert_cmpint(setsockopt(g_socket_get_fd(socket), SOL_SOCKET, SO_LINGER, &linger,
+					   sizeof(linger)),
+				==, 0);
+	}
+	g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+}
+
+/* a client that closes a kept-alive connection between two requests gets
+ * its descriptor back in the daemon at once, without waiting for the idle
+ * timeout (libsoup 3.2 alone keeps it forever) */
+static void
+test_kept_alive_connections_give_back_descriptors(void)
+{
+	/* an idle timeout longer than the test: only the client's close counts */
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nidle-timeout-seconds=600\n");
+	guint before;
+
+	send_requests_and_leave(d, 1, FALSE);
+	before = wait_for_fds_at_most(d, 0);
+	for (guint i = 0; i < 40; i++)
+		send_requests_and_leave(d, 1 + i % 3, i % 4 == 3);
+	g_assert_cmpuint(wait_for_fds_at_most(d, before), <=, before);
+	/* and the daemon still answers on the same port */
+	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
+}
+
+/* a kept-alive connection the client leaves open is closed by the idle
+ * timeout, and its descriptor comes back too */
+static void
+test_idle_kept_alive_connection_closed_and_released(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nidle-timeout-seconds=1\n");
+	g_autoptr(GSocketConnection) connection = NULL;
+	g_autofree char *rest = NULL;
+	gboolean closed = FALSE;
+	guint before;
+
+	send_requests_and_leave(d, 1, FALSE);
+	before = wait_for_fds_at_most(d, 0);
+	connection = connect_raw(d);
+	send_text(connection, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(connection);
+	g_assert_cmpuint(count_daemon_fds(d), ==, before + 1);
+	rest = read_all(connection, &closed);
+	g_assert_true(closed);
+	g_assert_cmpstr(rest, ==, "");
+	g_assert_cmpuint(wait_for_fds_at_most(d, before), <=, before);
+}
+
 /* a burst of clients is not cut down to GSocket's default backlog of 10 */
 static void
 test_listen_backlog_takes_a_burst(void)
@@ -253,6 +376,10 @@ main(int argc, char **argv)
 			test_repeated_bad_tokens_get_429);
 	g_test_add_func("/civic-bridge/limits/idle-and-slow-connections-closed",
 			test_idle_and_slow_connections_closed);
+	g_test_add_func("/civic-bridge/limits/kept-alive-connections-give-back-descriptors",
+			test_kept_alive_connections_give_back_descriptors);
+	g_test_add_func("/civic-bridge/limits/idle-kept-alive-connection-closed-and-released",
+			test_idle_kept_alive_connection_closed_and_released);
 	g_test_add_func("/civic-bridge/limits/listen-backlog-takes-a-burst",
 			test_listen_backlog_takes_a_burst);
 	return g_test_run();
