@@ -1,0 +1,69 @@
+/* civic-bridge: what the parts of the media rooms share (cb-media-rooms.c:
+ * the rooms and the object; cb-media-join.c: who joins and the peers'
+ * messages; cb-media-answer.c: the full answer WHIP waits for) */
+#pragma once
+
+#include "civic-bridge/cb-media-rooms.h"
+#include "civic-bridge/cb-room.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CbMediaRoom CbMediaRoom;
+
+typedef struct {
+	CbMediaPeerInfo info;
+	CbMediaRoom *room;
+	GSource *grace; /* orphaned: leaves when it fires */
+	const char *leave_reason;
+	/* a WHIP-like wait for the full answer */
+	char *answer;
+	GPtrArray *candidates[2]; /* per mline: "candidate:..." */
+	gboolean gathered;
+	GSource *wait_timer;
+	GSource *settle_timer; /* a candidate came after "gathering complete" */
+	CbMediaAnswerFunc wait_func;
+	gpointer wait_data;
+	GDestroyNotify wait_destroy;
+} CbMediaPeer;
+
+struct _CbMediaRoom {
+	CbMediaRooms *rooms;
+	gint64 session_id;
+	CbRoom *room;
+	GHashTable *peers; /* room peer id -> CbMediaPeer (owned) */
+	gint64 admitted_ticket;
+};
+
+struct _CbMediaRooms {
+	GObject parent_instance;
+	CbSchedule *schedule;
+	CbQueue *queue;
+	CbMediaConfig media;
+	guint grace_seconds;
+	char **client_ice_servers;
+	GHashTable *rooms;   /* session id -> CbMediaRoom (owned) */
+	GHashTable *handles; /* "owner\nhandle" -> CbMediaPeer (borrowed) */
+	guint next_serial;
+};
+
+enum {
+	SIGNAL_PEER_DESCRIPTION,
+	SIGNAL_PEER_CANDIDATE,
+	SIGNAL_PEER_EVENT,
+	SIGNAL_FLOOR_CHANGED,
+	SIGNAL_MUTED,
+	N_SIGNALS,
+};
+
+extern guint cb_media_rooms_signals[N_SIGNALS];
+
+char *cb_media_key(const char *owner, const char *handle);
+void cb_media_peer_stop_wait(CbMediaPeer *peer, const GError *error);
+void cb_media_peer_forget(CbMediaRoom *room, CbMediaPeer *peer, const char *reason);
+void cb_media_peer_remove(CbMediaRoom *room, CbMediaPeer *peer, const char *reason);
+CbMediaRoom *cb_media_rooms_find(CbMediaRooms *self, gint64 session_id, GError **error);
+CbMediaPeer *cb_media_rooms_find_peer(CbMediaRooms *self, const char *owner, const char *handle,
+				      GError **error);
+void cb_media_peer_try_answer(CbMediaPeer *peer, gboolean timed_out);
+
+G_END_DECLS
