@@ -26,6 +26,7 @@ typedef struct {
 	guint auth_failure_window_seconds;
 	guint auth_lockout_seconds;
 	guint max_websockets;
+	guint max_http_connections;
 	guint ws_max_message_bytes;
 	guint ws_auth_timeout_seconds;
 

@@ -330,6 +330,46 @@ test_idle_kept_alive_connection_closed_and_released(void)
 	g_assert_cmpuint(wait_for_fds_at_most(d, before), <=, before);
 }
 
+/* past [limits] max-http-connections a request gets 503 with Retry-After and
+ * its connection is closed; a WebSocket does not count; a freed place serves */
+static void
+test_connection_limit(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nmax-http-connections=2\n");
+	g_autoptr(GSocketConnection) first = connect_raw(d);
+	g_autoptr(GSocketConnection) second = connect_raw(d);
+	g_autoptr(GSocketConnection) third = NULL;
+	g_autofree char *refused = NULL;
+	gboolean closed = FALSE;
+
+	/* both held open, kept alive after an answer */
+	send_text(first, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(first);
+	send_text(second, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(second);
+
+	third = connect_raw(d);
+	send_text(third, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	refused = read_all(third, &closed);
+	g_assert_true(closed);
+	g_assert_true(g_str_has_prefix(refused, "HTTP/1.1 503"));
+	g_assert_nonnull(strstr(refused, "Retry-After: 5\r\n"));
+	g_assert_nonnull(strstr(refused, "\"unavailable\""));
+
+	/* the two held connections are still served */
+	send_text(first, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(first);
+
+	/* one leaves: its place serves a new client */
+	g_io_stream_close(G_IO_STREAM(second), NULL, NULL);
+	for (guint i = 0; i < 100; i++) {
+		if (cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL) == 200)
+			return;
+		g_usleep(50 * 1000);
+	}
+	g_assert_not_reached();
+}
+
 /* a burst of clients is not cut down to GSocket's default backlog of 10 */
 static void
 test_listen_backlog_takes_a_burst(void)
@@ -380,6 +420,7 @@ main(int argc, char **argv)
 			test_kept_alive_connections_give_back_descriptors);
 	g_test_add_func("/civic-bridge/limits/idle-kept-alive-connection-closed-and-released",
 			test_idle_kept_alive_connection_closed_and_released);
+	g_test_add_func("/civic-bridge/limits/connection-limit", test_connection_limit);
 	g_test_add_func("/civic-bridge/limits/listen-backlog-takes-a-burst",
 			test_listen_backlog_takes_a_burst);
 	return g_test_run();
