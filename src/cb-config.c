@@ -40,6 +40,14 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(listen),
 	 0,
 	 0},
+	{{"server", "trusted-proxies", "",
+	  "Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is believed: "
+	  "behind them, rate limits count the client's address, not the proxy's. Empty: none.",
+	  TRUE},
+	 CB_KEY_ADDRESSES,
+	 CB_OFF(trusted_proxies),
+	 0,
+	 0},
 	{{"server", "state-dir", "",
 	  "Folder for the database and recordings. Empty: $STATE_DIRECTORY when run by "
 	  "systemd, else " CB_DEFAULT_STATE_DIR ".",
@@ -358,6 +366,7 @@ cb_config_free(CbConfig *config)
 	if (config == NULL)
 		return;
 	g_free(config->listen);
+	g_free(config->trusted_proxies);
 	g_free(config->state_dir);
 	g_free(config->timezone);
 	g_free(config->queue_refuse_reasons);
@@ -377,6 +386,7 @@ cb_config_copy(const CbConfig *config)
 {
 	CbConfig *copy = g_memdup2(config, sizeof(*config));
 	copy->listen = g_strdup(config->listen);
+	copy->trusted_proxies = g_strdup(config->trusted_proxies);
 	copy->state_dir = g_strdup(config->state_dir);
 	copy->timezone = g_strdup(config->timezone);
 	copy->queue_refuse_reasons = g_strdup(config->queue_refuse_reasons);

@@ -118,6 +118,9 @@ cb_http_server_count(CbHttpServer *self, SoupServerMessage *msg)
 	if (socket == NULL || g_object_get_data(G_OBJECT(socket), CB_HTTP_COUNTED) != NULL)
 		return;
 	cb_http_server_drop_leaked_socket_ref(socket);
+	/* asked now, while connected: libsoup caches it, and would otherwise
+	 * warn when it looks it up after the client has gone */
+	soup_server_message_get_remote_address(msg);
 	(*self->n_connections)++;
 	g_object_set_data_full(G_OBJECT(socket), CB_HTTP_COUNTED,
 			       g_atomic_rc_box_acquire(self->n_connections),
@@ -333,14 +336,12 @@ cb_http_server_authenticate(CbHttpServer *self, CbHttpRequest *request, const Cb
 			    CbTokenRecord **caller, GError **error)
 {
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(request->msg);
-	const char *address = soup_server_message_get_remote_host(request->msg);
+	g_autofree char *address = cb_http_client_address(request->msg, self->config);
 	const char *bearer =
 		cb_auth_bearer_from_header(soup_message_headers_get_one(headers, "Authorization"));
 	guint retry_after = 0;
 	g_autoptr(GError) local = NULL;
 
-	if (address == NULL)
-		address = "unknown";
 	if (!cb_failure_limiter_check(self->auth_failures, address, &retry_after)) {
 		g_autofree char *value = g_strdup_printf("%u", retry_after);
 		soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),

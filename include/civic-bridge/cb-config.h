@@ -14,9 +14,10 @@ G_BEGIN_DECLS
  */
 typedef struct {
 	/* [server] */
-	char *listen;    /* ADDR:PORT */
-	char *state_dir; /* NULL: the built-in default or $STATE_DIRECTORY */
-	char *timezone;  /* IANA zone the office lives in */
+	char *listen;          /* ADDR:PORT */
+	char *trusted_proxies; /* comma-separated IP addresses; NULL: none */
+	char *state_dir;       /* NULL: the built-in default or $STATE_DIRECTORY */
+	char *timezone;        /* IANA zone the office lives in */
 
 	/* [limits] */
 	guint64 max_body_bytes;

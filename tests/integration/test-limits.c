@@ -209,6 +209,66 @@ test_idle_and_slow_connections_closed(void)
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
 }
 
+/* GET /api/v1/me with @token and X-Forwarded-For @forwarded (NULL: none) */
+static guint
+me_via(CbTestDaemon *d, const char *token, const char *forwarded)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree char *uri = g_strconcat(d->url, "/api/v1/me", NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+	g_autofree char *auth = g_strconcat("Bearer ", token, NULL);
+	g_autoptr(GBytes) body = NULL;
+	SoupMessageHeaders *headers = soup_message_get_request_headers(msg);
+
+	soup_message_headers_replace(headers, "Authorization", auth);
+	if (forwarded != NULL)
+		soup_message_headers_replace(headers, "X-Forwarded-For", forwarded);
+	body = soup_session_send_and_read(session, msg, NULL, NULL);
+	return soup_message_get_status(msg);
+}
+
+static const char *wrong_token = "cbt_0000000000000000000000000000000000000000000";
+
+/* behind a trusted proxy the lockout follows the client in X-Forwarded-For */
+static void
+test_forwarded_for_from_trusted_proxy(void)
+{
+	g_autoptr(CbTestDaemon) d =
+		start_with("[server]\ntrusted-proxies=10.9.9.9, 127.0.0.1\n"
+			   "[limits]\nauth-failure-limit=3\nauth-lockout-seconds=120\n");
+
+	for (int i = 0; i < 3; i++)
+		g_assert_cmpuint(me_via(d, wrong_token, "203.0.113.5"), ==, 401);
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5"), ==, 429);
+	/* a client the proxy names is the rightmost untrusted hop: what a
+	 * client writes in front of it is not believed */
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.6, 203.0.113.5"), ==, 429);
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5, 203.0.113.6"), ==, 200);
+	/* trusted hops are skipped */
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5, 10.9.9.9"), ==, 429);
+	/* other clients behind the same proxy, and the proxy itself, go on */
+	g_assert_cmpuint(me_via(d, d->admin_token, "2001:db8::7"), ==, 200);
+	g_assert_cmpuint(me_via(d, d->admin_token, NULL), ==, 200);
+	/* garbage is not an address: the request counts as the proxy's */
+	g_assert_cmpuint(me_via(d, d->admin_token, "not-an-address"), ==, 200);
+}
+
+/* without trusted proxies X-Forwarded-For is ignored: a client cannot
+ * escape its lockout by naming another address */
+static void
+test_forwarded_for_ignored_by_default(void)
+{
+	g_autoptr(CbTestDaemon) d =
+		start_with("[limits]\nauth-failure-limit=3\nauth-lockout-seconds=120\n");
+
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *hop = g_strdup_printf("203.0.113.%d", i);
+		g_assert_cmpuint(me_via(d, wrong_token, hop), ==, 401);
+	}
+	g_assert_cmpuint(me_via(d, d->admin_token, "198.51.100.1"), ==, 429);
+	g_assert_cmpuint(me_via(d, d->admin_token, NULL), ==, 429);
+}
+
 /* --- descriptors come back ---------------------------------------------- */
 
 static guint
@@ -414,6 +474,10 @@ main(int argc, char **argv)
 			test_deep_nesting_refused_and_daemon_lives);
 	g_test_add_func("/civic-bridge/limits/repeated-bad-tokens-get-429",
 			test_repeated_bad_tokens_get_429);
+	g_test_add_func("/civic-bridge/limits/forwarded-for-from-trusted-proxy",
+			test_forwarded_for_from_trusted_proxy);
+	g_test_add_func("/civic-bridge/limits/forwarded-for-ignored-by-default",
+			test_forwarded_for_ignored_by_default);
 	g_test_add_func("/civic-bridge/limits/idle-and-slow-connections-closed",
 			test_idle_and_slow_connections_closed);
 	g_test_add_func("/civic-bridge/limits/kept-alive-connections-give-back-descriptors",
