@@ -18,6 +18,12 @@ G_BEGIN_DECLS
  * appear by id (room ids such as "bp-3", ticket ids), never by name.
  */
 
+/* where a session's recordings live: STATE/recordings/SESSION, and the
+ * confidential one (a denouncer's tracks) apart in SESSION-confidential */
+#define CB_RECORDINGS_DIR "recordings"
+#define CB_MANIFEST_NAME  "manifest.jsonl"
+char *cb_recording_folder(const char *state_dir, gint64 session_id, gboolean confidential);
+
 #define CB_MANIFEST_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 typedef struct _CbManifest CbManifest;

@@ -15,6 +15,15 @@
 /* segments of one track closer than this follow each other */
 #define CB_MANIFEST_GAP_US (G_USEC_PER_SEC / 2)
 
+char *
+cb_recording_folder(const char *state_dir, gint64 session_id, gboolean confidential)
+{
+	g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "%s", session_id,
+						confidential ? "-confidential" : "");
+
+	return g_build_filename(state_dir, CB_RECORDINGS_DIR, name, NULL);
+}
+
 void
 cb_manifest_report_free(CbManifestReport *report)
 {
