@@ -151,8 +151,8 @@ typedef struct _CbStatsReading CbStatsReading;
 CbStatsReading *cb_stats_reading_parse(const GstStructure *stats, gint64 time_us);
 void cb_stats_reading_free(CbStatsReading *reading);
 /* the quality between two readings of one peer; FALSE when @cur is not later */
-gboolean cb_stats_quality(const CbStatsReading *prev, const CbStatsReading *cur,
-			  gboolean publisher, CbPeerQuality *quality);
+gboolean cb_stats_quality(const CbStatsReading *prev, const CbStatsReading *cur, gboolean publisher,
+			  CbPeerQuality *quality);
 
 /* private to tests: the element of a peer, to make it fail */
 GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);

@@ -42,6 +42,8 @@ typedef struct {
 	double fraction_lost; /* outbound: of the last report; < 0: none */
 	double jitter;        /* seconds; < 0: unknown */
 	double rtt;           /* seconds; < 0: unknown */
+	gint64 clock_rate;    /* outbound: the RTP clock; 0: unknown */
+	gint64 rb_jitter;     /* outbound: reported jitter in RTP clock units; < 0: none */
 } CbStreamTotals;
 
 struct _CbStatsReading {
@@ -114,8 +116,12 @@ cb_stats_get_measure(const GstStructure *s, const char *field, double *out)
 static CbStreamTotals *
 cb_stats_stream(CbStatsReading *reading, guint ssrc, gboolean outbound)
 {
-	CbStreamTotals fresh = {
-		.ssrc = ssrc, .outbound = outbound, .fraction_lost = -1, .jitter = -1, .rtt = -1};
+	CbStreamTotals fresh = {.ssrc = ssrc,
+				.outbound = outbound,
+				.fraction_lost = -1,
+				.jitter = -1,
+				.rtt = -1,
+				.rb_jitter = -1};
 
 	for (guint i = 0; i < reading->streams->len; i++) {
 		CbStreamTotals *t = &g_array_index(reading->streams, CbStreamTotals, i);
@@ -136,6 +142,15 @@ cb_stats_stream_of(CbStatsReading *reading, const GstStructure *s, gboolean outb
 	if (!cb_stats_get_int(s, "ssrc", &ssrc) || ssrc < 0 || ssrc > G_MAXUINT32)
 		return NULL;
 	return cb_stats_stream(reading, (guint)ssrc, outbound);
+}
+
+/* the raw RTP source statistics webrtcbin's entries carry */
+static const GstStructure *
+cb_stats_raw(const GstStructure *s)
+{
+	const GValue *raw = gst_structure_get_value(s, "gst-rtpsource-stats");
+
+	return raw != NULL && GST_VALUE_HOLDS_STRUCTURE(raw) ? gst_value_get_structure(raw) : NULL;
 }
 
 /* inbound-rtp: what the room receives from a publisher */
@@ -163,6 +178,8 @@ cb_stats_read_outbound(CbStatsReading *reading, const GstStructure *s)
 		return;
 	cb_stats_get_count(s, "bytes-sent", &t->bytes);
 	cb_stats_get_count(s, "packets-sent", &t->packets);
+	if (!cb_stats_get_int(cb_stats_raw(s), "clock-rate", &t->clock_rate) || t->clock_rate < 0)
+		t->clock_rate = 0;
 }
 
 /* remote-inbound-rtp: what a subscriber's client reports of what it got */
@@ -170,13 +187,12 @@ static void
 cb_stats_read_remote_inbound(CbStatsReading *reading, const GstStructure *s)
 {
 	CbStreamTotals *t = cb_stats_stream_of(reading, s, TRUE);
-	const GValue *raw = gst_structure_get_value(s, "gst-rtpsource-stats");
-	const GstStructure *source = NULL;
+	const GstStructure *source = cb_stats_raw(s);
 
 	if (t == NULL)
 		return;
-	if (raw != NULL && GST_VALUE_HOLDS_STRUCTURE(raw))
-		source = gst_value_get_structure(raw);
+	if (!cb_stats_get_int(source, "rb-jitter", &t->rb_jitter))
+		t->rb_jitter = -1;
 	t->has_lost = cb_stats_get_int(s, "packets-lost", &t->lost);
 	/* the expected count is what makes a loss ratio between two reports */
 	t->has_expected = cb_stats_get_count(source, "rb-exthighestseq", &t->expected);
@@ -214,6 +230,13 @@ cb_stats_reading_parse(const GstStructure *stats, gint64 time_us)
 			cb_stats_read_outbound(reading, s);
 		else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
 			cb_stats_read_remote_inbound(reading, s);
+	}
+	/* GStreamer 1.22 leaves a report's jitter out (it misses the clock rate
+	 * of the pad): the raw value over the stream's own clock rate */
+	for (guint i = 0; i < reading->streams->len; i++) {
+		CbStreamTotals *t = &g_array_index(reading->streams, CbStreamTotals, i);
+		if (t->jitter < 0 && t->rb_jitter >= 0 && t->clock_rate > 0)
+			t->jitter = (double)t->rb_jitter / (double)t->clock_rate;
 	}
 	return reading;
 }
@@ -267,8 +290,8 @@ cb_stats_add_stream(CbStatsSums *sums, const CbStreamTotals *t, const CbStreamTo
 			cb_stats_growth(t->packets, p, G_STRUCT_OFFSET(CbStreamTotals, packets));
 		if (t->has_lost)
 			sums->lost += t->lost - (p != NULL && p->has_lost ? p->lost : 0);
-	} else if (p != NULL && t->has_expected && p->has_expected && t->has_lost &&
-		   p->has_lost && t->expected > p->expected) {
+	} else if (p != NULL && t->has_expected && p->has_expected && t->has_lost && p->has_lost &&
+		   t->expected > p->expected) {
 		/* RFC 3550 A.3: lost and expected between two receiver reports */
 		sums->expected += t->expected - p->expected;
 		sums->lost += t->lost - p->lost;
@@ -384,7 +407,8 @@ cb_quality_sampler_take(CbQualitySampler *sampler, CbPeer *peer, CbStatsReading 
 	if (last != NULL && last->serial == peer->serial) {
 		/* a reply held up in webrtcbin would make two samples close
 		 * together: at most one per half interval */
-		if ((reading->time - last->reading->time) * 2 < (gint64)sampler->interval_ms * 1000) {
+		if ((reading->time - last->reading->time) * 2 <
+		    (gint64)sampler->interval_ms * 1000) {
 			cb_stats_reading_free(reading);
 			return;
 		}
