@@ -252,7 +252,7 @@ cb_metrics_quality(CbMetricsText *m, GArray *peers, CbQualityMetric which, const
 		const CbPeerQuality *q = &p->quality;
 		gboolean known[] = {q->has_rtt, q->has_loss, q->has_jitter, TRUE};
 		double value[] = {q->rtt_ms / 1000, q->loss, q->jitter_ms / 1000,
-				  q->bitrate_kbps * 1000};
+				  q->bitrate_kbps * 1000 / 8};
 
 		if (!p->has_quality || !known[which])
 			continue;
@@ -282,8 +282,9 @@ cb_metrics_media(CbMetricsText *m, CbMediaRooms *rooms)
 	cb_metrics_quality(m, peers, CB_METRIC_JITTER, CB_METRICS_PREFIX "peer_jitter_seconds",
 			   "Interarrival jitter (RFC 3550) of a connected peer's worst stream.");
 	cb_metrics_quality(m, peers, CB_METRIC_BITRATE,
-			   CB_METRICS_PREFIX "peer_bitrate_bits_per_second",
-			   "RTP bitrate received from a publisher or sent to a subscriber in "
+			   CB_METRICS_PREFIX "peer_media_bytes_per_second",
+			   "RTP bytes per second (the bitrate over 8: the format's base unit "
+			   "is the byte) received from a publisher or sent to a subscriber in "
 			   "the last sampling interval.");
 	cb_metrics_family(m, CB_METRICS_PREFIX "keyframe_requests_total", "counter",
 			  "Keyframe requests (PLI) sent to a publisher's client, merged ones not "

@@ -96,5 +96,5 @@ cb_metrics_sample(CbMetricsText *m, const char *name, double value)
 		g_string_append_printf(m->text, " %" G_GINT64_FORMAT "\n", (gint64)value);
 	else
 		g_string_append_printf(m->text, " %s\n",
-				       g_ascii_dtostr(number, sizeof(number), value));
+				       g_ascii_formatd(number, sizeof(number), "%.15g", value));
 }
