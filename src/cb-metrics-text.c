@@ -65,7 +65,7 @@ cb_metrics_label(CbMetricsText *m, const char *name, const char *value)
 {
 	g_string_append_printf(m->labels, "%s%s=\"", m->labels->len > 0 ? "," : "", name);
 	/* label values are UTF-8; anything else would make the scrape fail */
-	if (g_utf8_validate(value, -1, NULL))
+	if (value != NULL && g_utf8_validate(value, -1, NULL))
 		cb_metrics_escape(m->labels, value, TRUE);
 	g_string_append_c(m->labels, '"');
 }
