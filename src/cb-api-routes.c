@@ -10,6 +10,8 @@
 static const CbHttpRoute cb_http_route_table[] = {
 	{"GET", "/healthz", CB_ROLES_NONE, FALSE, cb_api_healthz},
 	{"GET", "/readyz", CB_ROLES_NONE, FALSE, cb_api_readyz},
+	/* Prometheus text format, for a scraper holding a staff token (cb-api-metrics.c) */
+	{"GET", "/metrics", ADMIN | STAFF, FALSE, cb_api_metrics},
 	{"GET", "/api/v1/me", CB_ROLES_ALL, FALSE, cb_api_me},
 	{"GET", "/api/v1/bridge-points", ADMIN | STAFF | OPERATOR, FALSE,
 	 cb_api_bridge_points_list},

@@ -313,6 +313,14 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_keyframe_interval_ms),
 	 0,
 	 10000},
+	{{"media", "stats-interval-seconds", "2",
+	  "Each connected peer's connection quality (round trip, loss, jitter, bitrate) is "
+	  "sampled this often, pushed to staff and exported in /metrics; 0: never.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_stats_interval_seconds),
+	 0,
+	 3600},
 	{{"media", "reconnect-grace-seconds", "30",
 	  "A publisher whose WebSocket closes keeps its slot this long for a reconnect with a "
 	  "new offer; 0: it leaves at once.",

@@ -29,6 +29,7 @@ struct _CbHttpServer {
 	/* plain HTTP connections open now; shared with each connection's socket,
 	 * which gives its count back when it goes (see cb_http_server_count) */
 	guint *n_connections;
+	guint64 answered[6]; /* by status class: [1] 1xx ... [5] 5xx; [0] others */
 };
 
 G_DEFINE_TYPE(CbHttpServer, cb_http_server, G_TYPE_OBJECT)
@@ -163,9 +164,11 @@ static void
 cb_http_server_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	CbHttpServer *self = user_data;
+	guint status = soup_server_message_get_status(msg);
 
+	self->answered[status >= 100 && status < 600 ? status / 100 : 0]++;
 	/* a WebSocket now owns the connection and keeps itself alive with pings */
-	if (soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS) {
+	if (status == SOUP_STATUS_SWITCHING_PROTOCOLS) {
 		cb_http_server_uncount_upgraded(msg);
 		return;
 	}
@@ -573,6 +576,12 @@ const CbServices *
 cb_http_server_get_services(CbHttpServer *self)
 {
 	return &self->services;
+}
+
+guint64
+cb_http_server_get_answered(CbHttpServer *self, guint status_class)
+{
+	return status_class < G_N_ELEMENTS(self->answered) ? self->answered[status_class] : 0;
 }
 
 CbStore *

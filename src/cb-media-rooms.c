@@ -325,6 +325,7 @@ cb_media_rooms_open(CbMediaRooms *self, gint64 session_id)
 	g_signal_connect(r, "gathering-complete", G_CALLBACK(cb_media_room_gathered_cb), room);
 	g_signal_connect(r, "peer-state", G_CALLBACK(cb_media_room_state_cb), room);
 	g_signal_connect(r, "peer-removed", G_CALLBACK(cb_media_room_removed_cb), room);
+	g_signal_connect(r, "peer-quality", G_CALLBACK(cb_media_room_quality_cb), room);
 	g_hash_table_insert(self->rooms, g_memdup2(&session_id, sizeof(gint64)), room);
 	cb_media_room_load_admitted(self, room);
 	g_info("session %" G_GINT64_FORMAT ": media room open", session_id);
@@ -420,6 +421,9 @@ cb_media_rooms_class_init(CbMediaRoomsClass *klass)
 	cb_media_rooms_signals[SIGNAL_MUTED] =
 		g_signal_new("muted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
 			     G_TYPE_INT64, G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
+	cb_media_rooms_signals[SIGNAL_PEER_QUALITY] =
+		g_signal_new("peer-quality", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+			     G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
 static void

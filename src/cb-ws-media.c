@@ -424,6 +424,39 @@ cb_ws_media_muted_cb(CbMediaRooms *rooms, gint64 session_id, const char *peer_id
 	cb_ws_media_tell_staff(self, session_id, builder);
 }
 
+/* a measure (never negative) rounded to @step, or null when unknown */
+static void
+cb_ws_media_add_measure(JsonBuilder *builder, const char *name, gboolean known, double value,
+			double step)
+{
+	json_builder_set_member_name(builder, name);
+	if (known)
+		json_builder_add_double_value(builder, (double)(gint64)(value / step + 0.5) * step);
+	else
+		json_builder_add_null_value(builder);
+}
+
+/* a peer's connection quality, by its room id only (never a name or token) */
+static void
+cb_ws_media_quality_cb(CbMediaRooms *rooms, gint64 session_id, const CbMediaPeerInfo *peer,
+		       const CbPeerQuality *quality, gpointer user_data)
+{
+	CbWsMedia *self = user_data;
+	g_autoptr(JsonBuilder) builder = cb_ws_media_begin("quality");
+
+	json_builder_set_member_name(builder, "session_id");
+	json_builder_add_int_value(builder, session_id);
+	cb_ws_media_add_string(builder, "id", peer->id);
+	cb_ws_media_add_string(builder, "kind", peer->kind);
+	cb_ws_media_add_string(builder, "role", peer->publisher ? "publisher" : "subscriber");
+	cb_ws_media_add_measure(builder, "rtt_ms", quality->has_rtt, quality->rtt_ms, 0.1);
+	cb_ws_media_add_measure(builder, "loss", quality->has_loss, quality->loss, 0.0001);
+	cb_ws_media_add_measure(builder, "jitter_ms", quality->has_jitter, quality->jitter_ms, 0.1);
+	cb_ws_media_add_measure(builder, "bitrate_kbps", TRUE, quality->bitrate_kbps, 0.1);
+	json_builder_end_object(builder);
+	cb_ws_media_tell_staff(self, session_id, builder);
+}
+
 /* ---- the object ---- */
 
 static void
@@ -478,5 +511,6 @@ cb_ws_media_new(CbWsHub *hub, CbMediaRooms *rooms)
 	g_signal_connect_object(rooms, "floor-changed", G_CALLBACK(cb_ws_media_floor_changed_cb),
 				self, 0);
 	g_signal_connect_object(rooms, "muted", G_CALLBACK(cb_ws_media_muted_cb), self, 0);
+	g_signal_connect_object(rooms, "peer-quality", G_CALLBACK(cb_ws_media_quality_cb), self, 0);
 	return self;
 }

@@ -65,6 +65,7 @@ typedef struct {
 	guint media_max_candidates; /* remote candidates per media section */
 	guint media_max_peers;      /* per room */
 	guint media_keyframe_interval_ms;
+	guint media_stats_interval_seconds;  /* 0: no quality sampling */
 	guint media_reconnect_grace_seconds; /* a dropped publisher keeps its slot */
 	char *media_client_ice_servers;      /* comma-separated stun:/turn: URIs; NULL: none */
 } CbConfig;

@@ -6,6 +6,7 @@
 #include "civic-bridge/cb-config.h"
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-records.h"
+#include "civic-bridge/cb-room.h"
 #include "civic-bridge/cb-schedule.h"
 
 G_BEGIN_DECLS
@@ -76,7 +77,10 @@ typedef struct {
  *   "session-ended");
  * - `floor-changed` (gint64 session_id, const char *publisher_or_null);
  * - `muted` (gint64 session_id, const char *peer_id, gboolean audio,
- *   gboolean video).
+ *   gboolean video);
+ * - `peer-quality` (gint64 session_id, const CbMediaPeerInfo *peer,
+ *   const CbPeerQuality *quality): a connected peer's connection quality,
+ *   at most once per [media] stats-interval-seconds.
  */
 CbMediaRooms *cb_media_rooms_new(CbSchedule *schedule, CbQueue *queue, const CbConfig *config);
 
@@ -155,6 +159,20 @@ gboolean cb_media_rooms_mute(CbMediaRooms *self, gint64 session_id, const char *
 /* staff: removes any peer ("removed") */
 gboolean cb_media_rooms_remove(CbMediaRooms *self, gint64 session_id, const char *peer_id,
 			       GError **error);
+
+/**
+ * CbMediaPeerFunc:
+ * @quality: (nullable): the last quality sampled while it is connected
+ * @keyframe_requests: for a publisher, keyframe requests sent to its client
+ *   so far (the count of its slot, which outlives a reconnect); 0 otherwise
+ */
+typedef void (*CbMediaPeerFunc)(gint64 session_id, const CbMediaPeerInfo *peer,
+				const CbPeerQuality *quality, guint keyframe_requests,
+				gpointer user_data);
+
+/* every peer of every room, for status and metrics; @func must not change the rooms */
+void cb_media_rooms_foreach_peer(CbMediaRooms *self, CbMediaPeerFunc func, gpointer user_data);
+guint cb_media_rooms_get_n_rooms(CbMediaRooms *self);
 
 /* for tests and status: peers in a session's room (0 without a room) */
 guint cb_media_rooms_get_n_peers(CbMediaRooms *self, gint64 session_id);

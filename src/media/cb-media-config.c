@@ -29,6 +29,7 @@ cb_media_config_init(CbMediaConfig *media, const CbConfig *config)
 	media->max_candidates = config->media_max_candidates;
 	media->max_peers = config->media_max_peers;
 	media->keyframe_interval_ms = config->media_keyframe_interval_ms;
+	media->stats_interval_seconds = config->media_stats_interval_seconds;
 }
 
 void
