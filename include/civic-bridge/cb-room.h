@@ -20,6 +20,10 @@ G_BEGIN_DECLS
  * @max_peers: peers one room holds at most
  * @keyframe_interval_ms: keyframe requests to one publisher are merged to one
  *   per this interval
+ * @turn_server: (nullable): a TURN URI ("turn:host:port?transport=udp") each
+ *   peer relays through, with a TURN REST credential naming the peer
+ * @turn_secret: (nullable): the secret those credentials are signed with
+ * @turn_ttl_seconds: how long such a credential works
  *
  * What a room needs from the daemon's configuration ([media] group). It owns
  * its strings: initialise with cb_media_config_init(), clear with
@@ -35,11 +39,16 @@ typedef struct {
 	guint max_candidates;
 	guint max_peers;
 	guint keyframe_interval_ms;
+	char *turn_server;
+	char *turn_secret;
+	guint turn_ttl_seconds;
 } CbMediaConfig;
 
 /* fills @media from @config, or with the built-in defaults when @config is NULL */
 void cb_media_config_init(CbMediaConfig *media, const CbConfig *config);
 void cb_media_config_clear(CbMediaConfig *media);
+/* takes the TURN server and secret of @config (they may change on reload) */
+void cb_media_config_set_turn(CbMediaConfig *media, const CbConfig *config);
 
 /**
  * CbPeerKind:
