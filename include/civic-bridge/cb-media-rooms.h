@@ -30,7 +30,7 @@ G_DECLARE_FINAL_TYPE(CbMediaRooms, cb_media_rooms, CB, MEDIA_ROOMS, GObject)
  * CbMediaPeerInfo:
  * @id: the peer's id in the room ("hall", "bp-3", "citizen", "s17")
  * @owner: who holds it: "ws:<client id>", "whip" or "whep:<token id>"
- * @handle: the owner's name for it (the WebSocket "peer", the WHIP resource)
+ * @handle: the owner's name for it (the WebSocket "peer", the WHIP or WHEP resource)
  * @session_id: its session
  * @publisher: publisher or subscriber
  * @slot: a subscriber's slot (a publisher id or "floor"); a publisher's id
