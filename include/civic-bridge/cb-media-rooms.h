@@ -29,7 +29,7 @@ G_DECLARE_FINAL_TYPE(CbMediaRooms, cb_media_rooms, CB, MEDIA_ROOMS, GObject)
 /**
  * CbMediaPeerInfo:
  * @id: the peer's id in the room ("hall", "bp-3", "citizen", "s17")
- * @owner: who holds it: "ws:<client id>", "whip" or "whep:<token id>"
+ * @owner: who holds it: "ws:<client id>", "whip:bp-<id>" or "whep:<token id>"
  * @handle: the owner's name for it (the WebSocket "peer", the WHIP or WHEP resource)
  * @session_id: its session
  * @publisher: publisher or subscriber
@@ -97,7 +97,7 @@ gboolean cb_media_rooms_has_room(CbMediaRooms *self, gint64 session_id);
 /**
  * cb_media_rooms_join:
  * @caller: whose token; decides what they may publish and receive
- * @owner: "ws:<id>", "whip" or "whep:<token id>"
+ * @owner: "ws:<id>", "whip:bp-<id>" or "whep:<token id>"
  * @handle: the owner's name for the peer; unique per owner
  * @publisher: TRUE to publish (as the hall, the caller's bridge point, or
  *   the admitted citizen), FALSE to receive @slot

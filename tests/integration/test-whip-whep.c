@@ -501,6 +501,35 @@ test_room_full(Fixture *f, gconstpointer data)
 	g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
 }
 
+/* each bridge point and each staff token holds its own peers: more
+ * bridge points than one owner's CB_MEDIA_MAX_PEERS_PER_OWNER (16) publish
+ * over WHIP; one token's 17th viewer is refused (413), another token's not */
+static void
+test_peers_per_owner(Fixture *f, gconstpointer data)
+{
+	g_autofree char *whip_offer = publisher_offer();
+	g_autofree char *offer = viewer_offer();
+	g_autofree char *whep = route("whep", f->session, NULL);
+	g_auto(Reply) r = {0};
+
+	for (guint i = 0; i < 17; i++) {
+		g_autofree char *body =
+			g_strdup_printf("{\"code\":\"many-%u\",\"name\":\"Xã %u\"}", i, i);
+		g_autoptr(JsonNode) bp =
+			call(f, "POST", "/api/v1/bridge-points", f->d->admin_token, body, 201);
+		gint64 id = json_object_get_int_member(json_node_get_object(bp), "id");
+		g_autofree char *op = cb_test_daemon_issue_token(f->d, CB_ROLE_OPERATOR, id, 0, 0);
+		g_autofree char *expected_id = g_strdup_printf("bp-%" G_GINT64_FORMAT, id);
+
+		g_free(check_created(f, "whip", NULL, op, whip_offer, expected_id));
+	}
+	for (guint i = 0; i < 16; i++)
+		g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
+	r = expect(f, "POST", whep, f->staff, "application/sdp", offer, 413, "too_large");
+	reply_clear(&r);
+	g_free(check_created(f, "whep", NULL, f->staff2, offer, "s"));
+}
+
 /* ---- media: a WHEP viewer sees the floor a WHIP encoder feeds ---- */
 
 static CbTestPeer *
@@ -788,6 +817,8 @@ main(int argc, char **argv)
 		   test_whep_statuses, fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/room-full", Fixture, BASE_CONFIG "max-peers=2\n",
 		   fixture_setup, test_room_full, fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/peers-per-owner", Fixture, NULL, fixture_setup,
+		   test_peers_per_owner, fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/whep-sees-floor", Fixture, NULL, fixture_setup,
 		   test_whep_sees_floor, fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/ws-ice-servers", Fixture, NULL, fixture_setup,
