@@ -61,10 +61,15 @@ static const CbHttpRoute cb_http_route_table[] = {
 	/* a CSV body, which the route reads itself */
 	{"POST", "/api/v1/reception-book/import", ADMIN, FALSE, cb_api_reception_book_import},
 	{"GET", "/api/v1/reports/summary", ADMIN | STAFF, FALSE, cb_api_reports_summary},
-	/* WHIP (cb-api-whip.c): SDP bodies, which the routes read themselves */
+	/* WHIP (cb-api-whip.c, cb-api-webrtc-http.c): SDP bodies, which the routes read themselves
+	 */
 	{"POST", "/whip/{session_id}", OPERATOR, FALSE, cb_api_whip_post},
 	{"PATCH", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_patch},
 	{"DELETE", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_delete},
+	/* WHEP (cb-api-whep.c): staff viewers */
+	{"POST", "/whep/{session_id}", ADMIN | STAFF, FALSE, cb_api_whep_post},
+	{"PATCH", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_patch},
+	{"DELETE", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_delete},
 };
 
 const CbHttpRoute *

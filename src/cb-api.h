@@ -94,4 +94,9 @@ void cb_api_whip_post(CbHttpRequest *request);
 void cb_api_whip_patch(CbHttpRequest *request);
 void cb_api_whip_delete(CbHttpRequest *request);
 
+/* WHEP (cb-api-whep.c): raw SDP bodies */
+void cb_api_whep_post(CbHttpRequest *request);
+void cb_api_whep_patch(CbHttpRequest *request);
+void cb_api_whep_delete(CbHttpRequest *request);
+
 G_END_DECLS

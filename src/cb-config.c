@@ -8,6 +8,7 @@
 
 #include "civic-bridge/cb-config.h"
 #include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 typedef enum {
 	CB_KEY_STRING,
@@ -18,6 +19,8 @@ typedef enum {
 	CB_KEY_BOOL,      /* true or false */
 	CB_KEY_CODES,     /* a comma-separated list of codes: a-z, 0-9 and '-' */
 	CB_KEY_ADDRESSES, /* a comma-separated list of IP addresses, maybe empty */
+	CB_KEY_ICE_URIS,  /* comma-separated stun: and turn: URIs, maybe empty */
+	CB_KEY_TURN_URIS, /* comma-separated turn: URIs, maybe empty */
 } CbKeyType;
 
 typedef struct {
@@ -333,10 +336,33 @@ static const CbKeySpec cb_config_spec[] = {
 	  "STUN and TURN servers handed to clients (WHIP Link headers, WebSocket join), "
 	  "comma-separated URIs such as stun:stun.example.org:3478. Empty: none.",
 	  TRUE},
-	 CB_KEY_STRING,
+	 CB_KEY_ICE_URIS,
 	 CB_OFF(media_client_ice_servers),
 	 0,
 	 0},
+	{{"media", "turn-servers", "",
+	  "TURN servers that take TURN REST credentials (coturn use-auth-secret), comma-separated "
+	  "URIs such as turn:turn.example.org:3478?transport=udp. Clients get each with a "
+	  "credential; the daemon's own peers use the first. Empty: none.",
+	  TRUE},
+	 CB_KEY_TURN_URIS,
+	 CB_OFF(media_turn_servers),
+	 0,
+	 0},
+	{{"media", "turn-secret", "",
+	  "The secret shared with the TURN servers (coturn static-auth-secret). Never logged; "
+	  "keep this file readable by the service only.",
+	  TRUE},
+	 CB_KEY_STRING,
+	 CB_OFF(media_turn_secret),
+	 0,
+	 0},
+	{{"media", "turn-credential-ttl-seconds", "86400",
+	  "How long a TURN credential handed out works.", TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_turn_credential_ttl_seconds),
+	 60,
+	 604800},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;
@@ -386,6 +412,8 @@ cb_config_free(CbConfig *config)
 	g_free(config->media_ice_addresses);
 	g_free(config->media_stun_server);
 	g_free(config->media_client_ice_servers);
+	g_free(config->media_turn_servers);
+	g_free(config->media_turn_secret);
 	g_free(config);
 }
 
@@ -406,6 +434,8 @@ cb_config_copy(const CbConfig *config)
 	copy->media_ice_addresses = g_strdup(config->media_ice_addresses);
 	copy->media_stun_server = g_strdup(config->media_stun_server);
 	copy->media_client_ice_servers = g_strdup(config->media_client_ice_servers);
+	copy->media_turn_servers = g_strdup(config->media_turn_servers);
+	copy->media_turn_secret = g_strdup(config->media_turn_secret);
 	return copy;
 }
 
@@ -557,12 +587,17 @@ cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, 
 		if (!cb_config_check_addresses(value, error))
 			return FALSE;
 		break;
+	case CB_KEY_ICE_URIS:
+	case CB_KEY_TURN_URIS:
+		if (!cb_ice_servers_check_uris(value, spec->type == CB_KEY_TURN_URIS, error))
+			return FALSE;
+		break;
 	case CB_KEY_STRING:
 		break;
 	}
 	g_free(*(char **)field);
-	*(char **)field = ((spec->type == CB_KEY_STRING || spec->type == CB_KEY_ADDRESSES) &&
-			   value[0] == '\0')
+	*(char **)field = (spec->type != CB_KEY_LISTEN && spec->type != CB_KEY_TIMEZONE &&
+			   spec->type != CB_KEY_CODES && value[0] == '\0')
 				  ? NULL
 				  : g_strdup(value);
 	return TRUE;
@@ -740,6 +775,13 @@ cb_config_load(const char *path, gboolean required, GPtrArray **warnings, GError
 	for (guint i = 0; i < dropins->len; i++) {
 		if (!cb_config_apply_file(config, g_ptr_array_index(dropins, i), found, error))
 			return NULL;
+	}
+	if (config->media_turn_servers != NULL && config->media_turn_secret == NULL) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+			    "%s: [media] turn-servers needs [media] turn-secret, the secret "
+			    "the TURN servers check credentials with",
+			    path);
+		return NULL;
 	}
 	if (warnings != NULL)
 		*warnings = g_steal_pointer(&found);

@@ -5,6 +5,7 @@
 
 #include "civic-bridge/cb-media-rooms.h"
 #include "civic-bridge/cb-room.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 G_BEGIN_DECLS
 
@@ -43,7 +44,7 @@ struct _CbMediaRooms {
 	CbQueue *queue;
 	CbMediaConfig media;
 	guint grace_seconds;
-	char **client_ice_servers;
+	CbIceServers *ice_servers;
 	GHashTable *rooms;   /* session id -> CbMediaRoom (owned) */
 	GHashTable *handles; /* "owner\nhandle" -> CbMediaPeer (borrowed) */
 	guint next_serial;

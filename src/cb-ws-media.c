@@ -103,6 +103,31 @@ cb_ws_media_add_string(JsonBuilder *builder, const char *name, const char *value
 		json_builder_add_null_value(builder);
 }
 
+/* "ice_servers": RTCIceServer objects a browser passes to RTCPeerConnection
+ * as they are; TURN ones with a credential naming the room peer @id */
+static void
+cb_ws_media_add_ice_servers(CbWsMedia *self, JsonBuilder *builder, const char *id)
+{
+	g_autoptr(GPtrArray) servers =
+		cb_ice_servers_for_peer(cb_media_rooms_get_ice_servers(self->rooms), id,
+					g_get_real_time() / G_USEC_PER_SEC);
+
+	json_builder_set_member_name(builder, "ice_servers");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < servers->len; i++) {
+		const CbIceServer *server = g_ptr_array_index(servers, i);
+
+		json_builder_begin_object(builder);
+		cb_ws_media_add_string(builder, "urls", server->urls);
+		if (server->username != NULL) {
+			cb_ws_media_add_string(builder, "username", server->username);
+			cb_ws_media_add_string(builder, "credential", server->credential);
+		}
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+}
+
 /* ---- requests ---- */
 
 static gboolean
@@ -114,7 +139,6 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	CbTokenRecord caller = cb_ws_media_caller(peer);
 	g_autofree char *owner = cb_ws_media_owner(client_id);
 	const char *as = NULL, *slot = NULL, *handle = NULL;
-	const char *const *servers;
 	gint64 session = 0;
 	const CbMediaPeerInfo *info;
 	g_autoptr(JsonBuilder) builder = NULL;
@@ -140,12 +164,7 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	json_builder_set_member_name(builder, "session_id");
 	json_builder_add_int_value(builder, session);
 	cb_ws_media_add_string(builder, "slot", info->slot);
-	json_builder_set_member_name(builder, "ice_servers");
-	json_builder_begin_array(builder);
-	servers = cb_media_rooms_get_client_ice_servers(self->rooms);
-	for (guint i = 0; servers != NULL && servers[i] != NULL; i++)
-		json_builder_add_string_value(builder, servers[i]);
-	json_builder_end_array(builder);
+	cb_ws_media_add_ice_servers(self, builder, info->id);
 	json_builder_end_object(builder);
 	cb_ws_media_send(self, client_id, builder);
 	return TRUE;
@@ -382,7 +401,10 @@ cb_ws_media_peer_event_cb(CbMediaRooms *rooms, gint64 session_id, const CbMediaP
 	cb_ws_media_add_string(staff, "role", peer->publisher ? "publisher" : "subscriber");
 	cb_ws_media_add_string(staff, "kind", peer->kind);
 	cb_ws_media_add_string(staff, "slot", peer->slot);
-	cb_ws_media_add_string(staff, "via", client != 0 ? "ws" : "whip");
+	cb_ws_media_add_string(staff, "via",
+			       client != 0                             ? "ws"
+			       : g_str_has_prefix(peer->owner, "whep") ? "whep"
+								       : "whip");
 	if (g_str_equal(event, "left"))
 		cb_ws_media_add_string(staff, "reason", detail);
 	else

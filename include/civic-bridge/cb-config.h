@@ -68,6 +68,9 @@ typedef struct {
 	guint media_stats_interval_seconds;  /* 0: no quality sampling */
 	guint media_reconnect_grace_seconds; /* a dropped publisher keeps its slot */
 	char *media_client_ice_servers;      /* comma-separated stun:/turn: URIs; NULL: none */
+	char *media_turn_servers; /* comma-separated turn: URIs (TURN REST); NULL: none */
+	char *media_turn_secret;  /* shared with the TURN servers; never logged */
+	guint media_turn_credential_ttl_seconds;
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

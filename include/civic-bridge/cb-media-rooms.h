@@ -8,6 +8,7 @@
 #include "civic-bridge/cb-records.h"
 #include "civic-bridge/cb-room.h"
 #include "civic-bridge/cb-schedule.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 G_BEGIN_DECLS
 
@@ -29,8 +30,8 @@ G_DECLARE_FINAL_TYPE(CbMediaRooms, cb_media_rooms, CB, MEDIA_ROOMS, GObject)
 /**
  * CbMediaPeerInfo:
  * @id: the peer's id in the room ("hall", "bp-3", "citizen", "s17")
- * @owner: who holds it: "ws:<client id>" or "whip"
- * @handle: the owner's name for it (the WebSocket "peer", the WHIP resource)
+ * @owner: who holds it: "ws:<client id>", "whip:bp-<id>" or "whep:<token id>"
+ * @handle: the owner's name for it (the WebSocket "peer", the WHIP or WHEP resource)
  * @session_id: its session
  * @publisher: publisher or subscriber
  * @slot: a subscriber's slot (a publisher id or "floor"); a publisher's id
@@ -87,18 +88,20 @@ CbMediaRooms *cb_media_rooms_new(CbSchedule *schedule, CbQueue *queue, const CbC
 /* makes the rooms of the sessions that are live already */
 gboolean cb_media_rooms_start(CbMediaRooms *self, GError **error);
 
-/* takes the reloadable [media] keys (the grace period, the client ICE servers) */
+/* takes the reloadable [media] keys (the grace period, the client ICE
+ * servers, the TURN servers and their secret) */
 void cb_media_rooms_reconfigure(CbMediaRooms *self, const CbConfig *config);
 
-/* STUN and TURN URIs for clients ([media] client-ice-servers) */
-const char *const *cb_media_rooms_get_client_ice_servers(CbMediaRooms *self);
+/* STUN and TURN servers for clients ([media] client-ice-servers and
+ * turn-servers): cb_ice_servers_for_peer() gives a peer's, with credentials */
+const CbIceServers *cb_media_rooms_get_ice_servers(CbMediaRooms *self);
 
 gboolean cb_media_rooms_has_room(CbMediaRooms *self, gint64 session_id);
 
 /**
  * cb_media_rooms_join:
  * @caller: whose token; decides what they may publish and receive
- * @owner: "ws:<id>" or "whip"
+ * @owner: "ws:<id>", "whip:bp-<id>" or "whep:<token id>"
  * @handle: the owner's name for the peer; unique per owner
  * @publisher: TRUE to publish (as the hall, the caller's bridge point, or
  *   the admitted citizen), FALSE to receive @slot

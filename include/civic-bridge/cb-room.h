@@ -22,6 +22,10 @@ G_BEGIN_DECLS
  *   per this interval
  * @stats_interval_seconds: each connected peer's quality is sampled this
  *   often (`peer-quality`); 0: never
+ * @turn_server: (nullable): a TURN URI ("turn:host:port?transport=udp") each
+ *   peer relays through, with a TURN REST credential naming the peer
+ * @turn_secret: (nullable): the secret those credentials are signed with
+ * @turn_ttl_seconds: how long such a credential works
  *
  * What a room needs from the daemon's configuration ([media] group). It owns
  * its strings: initialise with cb_media_config_init(), clear with
@@ -38,11 +42,16 @@ typedef struct {
 	guint max_peers;
 	guint keyframe_interval_ms;
 	guint stats_interval_seconds;
+	char *turn_server;
+	char *turn_secret;
+	guint turn_ttl_seconds;
 } CbMediaConfig;
 
 /* fills @media from @config, or with the built-in defaults when @config is NULL */
 void cb_media_config_init(CbMediaConfig *media, const CbConfig *config);
 void cb_media_config_clear(CbMediaConfig *media);
+/* takes the TURN server and secret of @config (they may change on reload) */
+void cb_media_config_set_turn(CbMediaConfig *media, const CbConfig *config);
 
 /**
  * CbPeerKind:

@@ -695,6 +695,8 @@ cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
 	room->config = *config;
 	room->config.ice_addresses = g_strdupv(config->ice_addresses);
 	room->config.stun_server = g_strdup(config->stun_server);
+	room->config.turn_server = g_strdup(config->turn_server);
+	room->config.turn_secret = g_strdup(config->turn_secret);
 	room->context = g_main_context_ref_thread_default();
 	room->pipeline = gst_pipeline_new(NULL);
 	gst_object_ref_sink(room->pipeline);
