@@ -144,6 +144,11 @@ cb_metrics_http(CbMetricsText *m, CbHttpServer *server)
 		cb_metrics_sample(m, CB_METRICS_PREFIX "http_requests_total",
 				  (double)cb_http_server_get_answered(server, c));
 	}
+	cb_metrics_family(m, CB_METRICS_PREFIX "http_connections", "gauge",
+			  "Plain HTTP connections open ([limits] max-http-connections; WebSockets "
+			  "are counted apart).");
+	cb_metrics_sample(m, CB_METRICS_PREFIX "http_connections",
+			  cb_http_server_get_n_connections(server));
 	cb_metrics_family(m, CB_METRICS_PREFIX "websocket_clients", "gauge",
 			  "WebSocket clients connected, authenticated or not.");
 	cb_metrics_sample(m, CB_METRICS_PREFIX "websocket_clients",

@@ -601,3 +601,9 @@ cb_http_server_get_config(CbHttpServer *self)
 {
 	return self->config;
 }
+
+guint
+cb_http_server_get_n_connections(CbHttpServer *self)
+{
+	return *self->n_connections;
+}

@@ -38,6 +38,9 @@ const CbServices *cb_http_server_get_services(CbHttpServer *self);
  * for 5xx), for /metrics */
 guint64 cb_http_server_get_answered(CbHttpServer *self, guint status_class);
 
+/* plain HTTP connections open now (WebSockets are the hub's) */
+guint cb_http_server_get_n_connections(CbHttpServer *self);
+
 CbStore *cb_http_server_get_store(CbHttpServer *self);
 CbClock *cb_http_server_get_clock(CbHttpServer *self);
 const CbConfig *cb_http_server_get_config(CbHttpServer *self);

@@ -271,6 +271,7 @@ assert_families(CbTestMetrics *m)
 		{"process_open_fds", "gauge"},
 		{"process_max_fds", "gauge"},
 		{"civic_bridge_http_requests_total", "counter"},
+		{"civic_bridge_http_connections", "gauge"},
 		{"civic_bridge_websocket_clients", "gauge"},
 		{"civic_bridge_sessions", "gauge"},
 		{"civic_bridge_queue_tickets", "gauge"},
@@ -404,6 +405,8 @@ test_metrics(Fixture *f, gconstpointer data)
 	g_assert_cmpfloat(value_of(m, "process_resident_memory_bytes", NULL, NULL), >, 1e6);
 	g_assert_cmpfloat(value_of(m, "civic_bridge_http_requests_total", "class", "2xx"), >=, 4);
 	g_assert_cmpfloat(value_of(m, "civic_bridge_websocket_clients", NULL, NULL), ==, 2);
+	/* at least the connection asking */
+	g_assert_cmpfloat(value_of(m, "civic_bridge_http_connections", NULL, NULL), >=, 1);
 	g_assert_cmpfloat(value_of(m, "civic_bridge_sessions", "state", "live"), ==, 1);
 	g_assert_cmpfloat(value_of(m, "civic_bridge_queue_tickets", "state", "waiting"), ==, 1);
 	g_assert_cmpfloat(value_of(m, "civic_bridge_media_rooms", NULL, NULL), ==, 1);
