@@ -130,10 +130,17 @@ media_take_peer_event(CbTestSig *staff, const char *id, const char *kind, const 
 }
 
 JsonObject *
-media_wait_peer_event(CbTestSig *staff, const char *id, const char *kind, const char *detail)
+media_wait_peer_event_ms(CbTestSig *staff, const char *id, const char *kind, const char *detail,
+			 guint ms)
 {
 	JsonObject *event = NULL;
 
-	CB_TEST_WAIT_UNTIL((event = media_take_peer_event(staff, id, kind, detail)) != NULL);
+	CB_TEST_WAIT_UNTIL_MS((event = media_take_peer_event(staff, id, kind, detail)) != NULL, ms);
 	return event;
+}
+
+JsonObject *
+media_wait_peer_event(CbTestSig *staff, const char *id, const char *kind, const char *detail)
+{
+	return media_wait_peer_event_ms(staff, id, kind, detail, CB_TEST_WAIT_MS);
 }

@@ -45,5 +45,8 @@ void media_subscribe_events(MediaFixture *f, CbTestSig *staff);
  * before it are passed over */
 JsonObject *media_wait_peer_event(CbTestSig *staff, const char *id, const char *kind,
 				  const char *detail);
+/* the same, waiting at most @ms */
+JsonObject *media_wait_peer_event_ms(CbTestSig *staff, const char *id, const char *kind,
+				     const char *detail, guint ms);
 
 G_END_DECLS
