@@ -64,6 +64,8 @@ test_reconnect(MediaFixture *f, gconstpointer data)
 	cb_test_sig_wait_connected(again, "cam");
 	/* the receiver kept its connection, and got nobody else's frames */
 	g_assert_null(cb_test_sig_take(staff, "peer-left", "peer", "see-bp0"));
+	g_assert_cmpint(cb_test_peer_get_connection_state(hall_bp0), ==,
+			GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED);
 	g_assert_cmpuint(frames_at(hall_bp0, W_BP1) + frames_at(hall_bp0, W_HALL), ==, 0);
 	more_frames(hall_bp1, W_BP1, 10);
 }
