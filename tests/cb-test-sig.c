@@ -11,6 +11,7 @@
 struct _CbTestSig {
 	WsClient *ws;
 	GHashTable *peers; /* handle -> CbTestPeer */
+	GHashTable *ids;   /* handle -> the room's id, from "joined" */
 	GQueue events;     /* JsonObject *: what was not an answer or a candidate */
 };
 
@@ -90,6 +91,7 @@ cb_test_sig_connect(CbTestDaemon *d, const char *token)
 	g_assert_no_error(sig->ws->error);
 	sig->peers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					   (GDestroyNotify)cb_test_peer_free);
+	sig->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	hello = ws_next_of_type(sig->ws, "hello");
 	g_ptr_array_add(all_sigs, sig);
 	return sig;
@@ -102,9 +104,25 @@ cb_test_sig_free(CbTestSig *sig)
 		return;
 	g_ptr_array_remove(all_sigs, sig);
 	g_hash_table_unref(sig->peers);
+	g_hash_table_unref(sig->ids);
 	g_queue_clear_full(&sig->events, (GDestroyNotify)json_object_unref);
 	ws_client_free(sig->ws);
 	g_free(sig);
+}
+
+void
+cb_test_sig_cut(CbTestSig *sig)
+{
+	WsClient *ws = sig->ws;
+
+	g_hash_table_remove_all(sig->peers);
+	if (ws->conn != NULL) {
+		/* no close frame: the daemon sees the TCP connection end */
+		g_signal_handlers_disconnect_by_data(ws->conn, ws);
+		g_io_stream_close(soup_websocket_connection_get_io_stream(ws->conn), NULL, NULL);
+		g_clear_object(&ws->conn);
+	}
+	cb_test_sig_free(sig);
 }
 
 WsClient *
@@ -174,6 +192,9 @@ cb_test_sig_join(CbTestSig *sig, gint64 session, const char *as, const char *slo
 			 session, as, slot_json, handle);
 	CB_TEST_WAIT_UNTIL((reply = cb_test_sig_take(sig, "joined", "peer", handle)) != NULL ||
 			   (reply = cb_test_sig_take(sig, "error", NULL, NULL)) != NULL);
+	if (g_str_equal(json_object_get_string_member(reply, "type"), "joined"))
+		g_hash_table_replace(sig->ids, g_strdup(handle),
+				     g_strdup(json_object_get_string_member(reply, "id")));
 	return reply;
 }
 
@@ -245,6 +266,12 @@ CbTestPeer *
 cb_test_sig_get_peer(CbTestSig *sig, const char *handle)
 {
 	return g_hash_table_lookup(sig->peers, handle);
+}
+
+const char *
+cb_test_sig_get_peer_id(CbTestSig *sig, const char *handle)
+{
+	return g_hash_table_lookup(sig->ids, handle);
 }
 
 void

@@ -19,6 +19,10 @@ CbTestSig *cb_test_sig_connect(CbTestDaemon *d, const char *token);
 void cb_test_sig_free(CbTestSig *sig);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbTestSig, cb_test_sig_free)
 
+/* as a crash would: stops the peers and drops the TCP connection without a
+ * close frame, then frees the client */
+void cb_test_sig_cut(CbTestSig *sig);
+
 WsClient *cb_test_sig_get_ws(CbTestSig *sig);
 
 void cb_test_sig_send(CbTestSig *sig, const char *format, ...) G_GNUC_PRINTF(2, 3);
@@ -50,6 +54,8 @@ void cb_test_sig_attach(CbTestSig *sig, CbTestPeer *peer);
 void cb_test_sig_send_offer(CbTestSig *sig, CbTestPeer *peer);
 
 CbTestPeer *cb_test_sig_get_peer(CbTestSig *sig, const char *handle);
+/* the room's id of @handle ("hall", "bp-3", "s12"), as its last "joined" said */
+const char *cb_test_sig_get_peer_id(CbTestSig *sig, const char *handle);
 /* stops and frees a peer without telling the daemon */
 void cb_test_sig_drop_peer(CbTestSig *sig, const char *handle);
 
