@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "CbHttp"
 
 #include "cb-api.h"
+#include "cb-http-static.h"
 
 #define ADMIN    CB_ROLE_MASK(CB_ROLE_ADMIN)
 #define STAFF    CB_ROLE_MASK(CB_ROLE_STAFF)
@@ -63,6 +64,11 @@ static const CbHttpRoute cb_http_route_table[] = {
 	{"POST", "/whip/{session_id}", OPERATOR, FALSE, cb_api_whip_post},
 	{"PATCH", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_patch},
 	{"DELETE", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_delete},
+	/* the web pages (cb-http-static.c) */
+	{"GET", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},
+	{"HEAD", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},
+	{"GET", "/web/{path*}", CB_ROLES_NONE, FALSE, cb_http_static_get},
+	{"HEAD", "/web/{path*}", CB_ROLES_NONE, FALSE, cb_http_static_get},
 };
 
 const CbHttpRoute *
