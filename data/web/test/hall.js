@@ -50,8 +50,11 @@ async function join(token, session) {
 		if (m.event === 'joined' && m.role === 'publisher' && m.id !== 'hall')
 			receive(session, m.id);
 		const figure = document.querySelector(`#remote figure[data-slot="${CSS.escape(m.id ?? '')}"]`);
-		if (figure && m.role === 'publisher')
+		if (figure && m.role === 'publisher') {
 			figure.dataset.publisherState = m.event === 'left' ? `left: ${m.reason}` : m.state;
+			if (m.event === 'joined')
+				figure.dataset.publisherJoins = String(Number(figure.dataset.publisherJoins ?? 0) + 1);
+		}
 	});
 	await client.connect(null, token);
 	if (client.role !== 'staff' && client.role !== 'admin')

@@ -74,6 +74,9 @@ export function tile(container, slot, label) {
 export function attach(figure, stream, muted) {
 	const video = figure.querySelector('video');
 	video.muted = muted;
+	// setting the same stream again would not reload the element
+	if (video.srcObject === stream)
+		video.srcObject = null;
 	video.srcObject = stream;
 	video.play().catch(() => {
 		// autoplay refused before a click: the join click normally allows it
@@ -92,6 +95,13 @@ export function makeClient() {
 	const client = new CivicBridgeClient();
 	client.addEventListener('connection', (e) => showConnection(e.detail.state));
 	client.addEventListener('error', (e) => showError(e.detail.code, e.detail.message));
+	// a video element (Chromium) shows tracks added to its stream after it
+	// was set only once the stream is set anew
+	client.addEventListener('track', (e) => {
+		const figure = document.querySelector(`figure[data-handle="${CSS.escape(e.detail.handle)}"]`);
+		if (figure)
+			attach(figure, e.detail.stream, false);
+	});
 	window.civicBridgeTest = {
 		client,
 		// frames decoded so far on the subscription to @slot (inbound-rtp)
@@ -106,6 +116,24 @@ export function makeClient() {
 					frames += report.framesDecoded ?? 0;
 			});
 			return frames;
+		},
+		// what every peer connection sends and receives, for a test's report
+		async stats() {
+			const out = {};
+			for (const handle of client.handles) {
+				const pc = client.peerConnection(handle);
+				if (!pc)
+					continue;
+				const lines = [`${pc.connectionState}`];
+				(await pc.getStats()).forEach((r) => {
+					if (r.type === 'inbound-rtp')
+						lines.push(`in ${r.kind}: packets ${r.packetsReceived} frames ${r.framesDecoded ?? '-'} key ${r.keyFramesDecoded ?? '-'} pli ${r.pliCount ?? '-'} codec ${r.codecId ?? '-'}`);
+					else if (r.type === 'outbound-rtp')
+						lines.push(`out ${r.kind}: packets ${r.packetsSent} frames ${r.framesEncoded ?? '-'} key ${r.keyFramesEncoded ?? '-'} pli ${r.pliCount ?? '-'} codec ${r.codecId ?? '-'}`);
+				});
+				out[handle] = lines.join('; ');
+			}
+			return out;
 		},
 	};
 	return client;
