@@ -223,8 +223,13 @@ export class CivicBridgeClient extends EventTarget {
 	/** Leaves every peer and closes the WebSocket for good. */
 	close() {
 		this._closing = true;
-		for (const peer of [...this._peers.values()])
+		this._stopHeartbeat();
+		for (const peer of [...this._peers.values()]) {
+			// a publisher that says goodbye does not hold its slot for the grace period
+			if (peer.joined && this._ws?.readyState === WebSocket.OPEN)
+				this._ws.send(JSON.stringify({ type: 'leave', peer: peer.handle }));
 			this._dropPeer(peer);
+		}
 		for (const timer of this._timers)
 			clearTimeout(timer);
 		this._timers.clear();
@@ -479,8 +484,9 @@ export class CivicBridgeClient extends EventTarget {
 		return peer;
 	}
 
-	// join, then a new peer connection and its offer
-	async _start(peer) {
+	// join, then a new peer connection and its offer; a peer made again
+	// (@again) stays when the WebSocket drops meanwhile, for _restore()
+	async _start(peer, again = false) {
 		peer.starting = true;
 		try {
 			const join = { type: 'join', session_id: peer.sessionId, as: peer.publisher ? 'publisher' : 'subscriber', peer: peer.handle };
@@ -503,7 +509,8 @@ export class CivicBridgeClient extends EventTarget {
 				peer.joined = false;
 				this._leaveQuietly(peer);
 			}
-			if (this._peers.get(peer.handle) === peer && !(peer.wait && e.code === 'not_found'))
+			const keep = (peer.wait && e.code === 'not_found') || (again && e.code === 'network');
+			if (this._peers.get(peer.handle) === peer && !keep)
 				this._peers.delete(peer.handle);
 			throw e;
 		} finally {
@@ -662,8 +669,10 @@ export class CivicBridgeClient extends EventTarget {
 			if (this._peers.get(peer.handle) !== peer || this.state !== 'open')
 				return;
 			try {
-				await this._start(peer);
+				await this._start(peer, true);
 			} catch (e) {
+				if (e.code === 'network')
+					return; // _restore() takes it up after the reconnection
 				if (peer.wait && e.code === 'not_found') {
 					this._retryLater(peer);
 					return;
@@ -696,9 +705,11 @@ export class CivicBridgeClient extends EventTarget {
 			if (this.state !== 'open')
 				return; // _restore() takes it up after the reconnection
 			try {
-				await this._start(peer);
+				await this._start(peer, true);
 			} catch (e) {
-				if (e.code === 'not_found' || e.code === 'network')
+				if (e.code === 'network')
+					return; // _restore() takes it up after the reconnection
+				if (e.code === 'not_found')
 					this._retryLater(peer);
 				else {
 					this._peers.delete(peer.handle);
