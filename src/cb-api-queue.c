@@ -261,11 +261,12 @@ cb_api_register(CbHttpRequest *request)
 	CbTokenRecord holder = {.role = CB_ROLE_CITIZEN};
 	CbQueue *queue = cb_api_queue(request, &error);
 	guint retry_after = 0;
+	g_autofree char *address =
+		cb_http_client_address(request->msg, cb_http_server_get_config(request->server));
 
 	if (queue != NULL && cb_api_queue_parse_request(request->body, &spec, names, &error))
-		ticket = cb_queue_register_public(queue,
-						  soup_server_message_get_remote_host(request->msg),
-						  &spec, &token, &retry_after, &error);
+		ticket = cb_queue_register_public(queue, address, &spec, &token, &retry_after,
+						  &error);
 	if (ticket == NULL) {
 		if (g_error_matches(error, CB_ERROR, CB_ERROR_RATE_LIMITED)) {
 			g_autofree char *value = g_strdup_printf("%u", retry_after);

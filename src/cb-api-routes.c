@@ -11,6 +11,8 @@
 static const CbHttpRoute cb_http_route_table[] = {
 	{"GET", "/healthz", CB_ROLES_NONE, FALSE, cb_api_healthz},
 	{"GET", "/readyz", CB_ROLES_NONE, FALSE, cb_api_readyz},
+	/* Prometheus text format, for a scraper holding a staff token (cb-api-metrics.c) */
+	{"GET", "/metrics", ADMIN | STAFF, FALSE, cb_api_metrics},
 	{"GET", "/api/v1/me", CB_ROLES_ALL, FALSE, cb_api_me},
 	{"GET", "/api/v1/bridge-points", ADMIN | STAFF | OPERATOR, FALSE,
 	 cb_api_bridge_points_list},
@@ -60,10 +62,15 @@ static const CbHttpRoute cb_http_route_table[] = {
 	/* a CSV body, which the route reads itself */
 	{"POST", "/api/v1/reception-book/import", ADMIN, FALSE, cb_api_reception_book_import},
 	{"GET", "/api/v1/reports/summary", ADMIN | STAFF, FALSE, cb_api_reports_summary},
-	/* WHIP (cb-api-whip.c): SDP bodies, which the routes read themselves */
+	/* WHIP (cb-api-whip.c, cb-api-webrtc-http.c): SDP bodies, which the routes read themselves
+	 */
 	{"POST", "/whip/{session_id}", OPERATOR, FALSE, cb_api_whip_post},
 	{"PATCH", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_patch},
 	{"DELETE", "/whip/{session_id}/{resource}", OPERATOR, FALSE, cb_api_whip_delete},
+	/* WHEP (cb-api-whep.c): staff viewers */
+	{"POST", "/whep/{session_id}", ADMIN | STAFF, FALSE, cb_api_whep_post},
+	{"PATCH", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_patch},
+	{"DELETE", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_delete},
 	/* the web pages (cb-http-static.c) */
 	{"GET", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},
 	{"HEAD", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},

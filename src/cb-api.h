@@ -32,6 +32,8 @@ void cb_api_set_location(CbHttpRequest *request, const char *collection, gint64 
 void cb_api_healthz(CbHttpRequest *request);
 void cb_api_readyz(CbHttpRequest *request);
 void cb_api_me(CbHttpRequest *request);
+/* Prometheus text format 0.0.4 (cb-api-metrics.c) */
+void cb_api_metrics(CbHttpRequest *request);
 
 void cb_api_bridge_points_list(CbHttpRequest *request);
 void cb_api_bridge_points_get(CbHttpRequest *request);
@@ -91,5 +93,10 @@ void cb_api_reports_summary(CbHttpRequest *request);
 void cb_api_whip_post(CbHttpRequest *request);
 void cb_api_whip_patch(CbHttpRequest *request);
 void cb_api_whip_delete(CbHttpRequest *request);
+
+/* WHEP (cb-api-whep.c): raw SDP bodies */
+void cb_api_whep_post(CbHttpRequest *request);
+void cb_api_whep_patch(CbHttpRequest *request);
+void cb_api_whep_delete(CbHttpRequest *request);
 
 G_END_DECLS

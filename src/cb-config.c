@@ -8,6 +8,7 @@
 
 #include "civic-bridge/cb-config.h"
 #include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 typedef enum {
 	CB_KEY_STRING,
@@ -18,6 +19,8 @@ typedef enum {
 	CB_KEY_BOOL,      /* true or false */
 	CB_KEY_CODES,     /* a comma-separated list of codes: a-z, 0-9 and '-' */
 	CB_KEY_ADDRESSES, /* a comma-separated list of IP addresses, maybe empty */
+	CB_KEY_ICE_URIS,  /* comma-separated stun: and turn: URIs, maybe empty */
+	CB_KEY_TURN_URIS, /* comma-separated turn: URIs, maybe empty */
 } CbKeyType;
 
 typedef struct {
@@ -38,6 +41,14 @@ static const CbKeySpec cb_config_spec[] = {
 	  FALSE},
 	 CB_KEY_LISTEN,
 	 CB_OFF(listen),
+	 0,
+	 0},
+	{{"server", "trusted-proxies", "",
+	  "Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For is believed: "
+	  "behind them, rate limits count the client's address, not the proxy's. Empty: none.",
+	  TRUE},
+	 CB_KEY_ADDRESSES,
+	 CB_OFF(trusted_proxies),
 	 0,
 	 0},
 	{{"server", "state-dir", "",
@@ -96,6 +107,14 @@ static const CbKeySpec cb_config_spec[] = {
 	  "Most WebSocket clients connected at once; more are refused with 503.", TRUE},
 	 CB_KEY_UINT,
 	 CB_OFF(max_websockets),
+	 1,
+	 1000000},
+	{{"limits", "max-http-connections", "4096",
+	  "Most HTTP connections (WebSockets not counted) open at once; a request on one more "
+	  "is answered 503 and its connection closed.",
+	  TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(max_http_connections),
 	 1,
 	 1000000},
 	{{"limits", "ws-max-message-bytes", "65536",
@@ -297,6 +316,14 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_keyframe_interval_ms),
 	 0,
 	 10000},
+	{{"media", "stats-interval-seconds", "2",
+	  "Each connected peer's connection quality (round trip, loss, jitter, bitrate) is "
+	  "sampled this often, pushed to staff and exported in /metrics; 0: never.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_stats_interval_seconds),
+	 0,
+	 3600},
 	{{"media", "reconnect-grace-seconds", "30",
 	  "A publisher whose WebSocket closes keeps its slot this long for a reconnect with a "
 	  "new offer; 0: it leaves at once.",
@@ -309,10 +336,33 @@ static const CbKeySpec cb_config_spec[] = {
 	  "STUN and TURN servers handed to clients (WHIP Link headers, WebSocket join), "
 	  "comma-separated URIs such as stun:stun.example.org:3478. Empty: none.",
 	  TRUE},
-	 CB_KEY_STRING,
+	 CB_KEY_ICE_URIS,
 	 CB_OFF(media_client_ice_servers),
 	 0,
 	 0},
+	{{"media", "turn-servers", "",
+	  "TURN servers that take TURN REST credentials (coturn use-auth-secret), comma-separated "
+	  "URIs such as turn:turn.example.org:3478?transport=udp. Clients get each with a "
+	  "credential; the daemon's own peers use the first. Empty: none.",
+	  TRUE},
+	 CB_KEY_TURN_URIS,
+	 CB_OFF(media_turn_servers),
+	 0,
+	 0},
+	{{"media", "turn-secret", "",
+	  "The secret shared with the TURN servers (coturn static-auth-secret). Never logged; "
+	  "keep this file readable by the service only.",
+	  TRUE},
+	 CB_KEY_STRING,
+	 CB_OFF(media_turn_secret),
+	 0,
+	 0},
+	{{"media", "turn-credential-ttl-seconds", "86400",
+	  "How long a TURN credential handed out works.", TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_turn_credential_ttl_seconds),
+	 60,
+	 604800},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;
@@ -350,6 +400,7 @@ cb_config_free(CbConfig *config)
 	if (config == NULL)
 		return;
 	g_free(config->listen);
+	g_free(config->trusted_proxies);
 	g_free(config->state_dir);
 	g_free(config->timezone);
 	g_free(config->queue_refuse_reasons);
@@ -361,6 +412,8 @@ cb_config_free(CbConfig *config)
 	g_free(config->media_ice_addresses);
 	g_free(config->media_stun_server);
 	g_free(config->media_client_ice_servers);
+	g_free(config->media_turn_servers);
+	g_free(config->media_turn_secret);
 	g_free(config);
 }
 
@@ -369,6 +422,7 @@ cb_config_copy(const CbConfig *config)
 {
 	CbConfig *copy = g_memdup2(config, sizeof(*config));
 	copy->listen = g_strdup(config->listen);
+	copy->trusted_proxies = g_strdup(config->trusted_proxies);
 	copy->state_dir = g_strdup(config->state_dir);
 	copy->timezone = g_strdup(config->timezone);
 	copy->queue_refuse_reasons = g_strdup(config->queue_refuse_reasons);
@@ -380,6 +434,8 @@ cb_config_copy(const CbConfig *config)
 	copy->media_ice_addresses = g_strdup(config->media_ice_addresses);
 	copy->media_stun_server = g_strdup(config->media_stun_server);
 	copy->media_client_ice_servers = g_strdup(config->media_client_ice_servers);
+	copy->media_turn_servers = g_strdup(config->media_turn_servers);
+	copy->media_turn_secret = g_strdup(config->media_turn_secret);
 	return copy;
 }
 
@@ -531,12 +587,17 @@ cb_config_set_value(CbConfig *config, const CbKeySpec *spec, const char *value, 
 		if (!cb_config_check_addresses(value, error))
 			return FALSE;
 		break;
+	case CB_KEY_ICE_URIS:
+	case CB_KEY_TURN_URIS:
+		if (!cb_ice_servers_check_uris(value, spec->type == CB_KEY_TURN_URIS, error))
+			return FALSE;
+		break;
 	case CB_KEY_STRING:
 		break;
 	}
 	g_free(*(char **)field);
-	*(char **)field = ((spec->type == CB_KEY_STRING || spec->type == CB_KEY_ADDRESSES) &&
-			   value[0] == '\0')
+	*(char **)field = (spec->type != CB_KEY_LISTEN && spec->type != CB_KEY_TIMEZONE &&
+			   spec->type != CB_KEY_CODES && value[0] == '\0')
 				  ? NULL
 				  : g_strdup(value);
 	return TRUE;
@@ -714,6 +775,13 @@ cb_config_load(const char *path, gboolean required, GPtrArray **warnings, GError
 	for (guint i = 0; i < dropins->len; i++) {
 		if (!cb_config_apply_file(config, g_ptr_array_index(dropins, i), found, error))
 			return NULL;
+	}
+	if (config->media_turn_servers != NULL && config->media_turn_secret == NULL) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+			    "%s: [media] turn-servers needs [media] turn-secret, the secret "
+			    "the TURN servers check credentials with",
+			    path);
+		return NULL;
 	}
 	if (warnings != NULL)
 		*warnings = g_steal_pointer(&found);

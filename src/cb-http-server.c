@@ -26,6 +26,10 @@ struct _CbHttpServer {
 	char *url;
 	CbServices services;
 	CbWsHub *ws;
+	/* plain HTTP connections open now; shared with each connection's socket,
+	 * which gives its count back when it goes (see cb_http_server_count) */
+	guint *n_connections;
+	guint64 answered[6]; /* by status class: [1] 1xx ... [5] 5xx; [0] others */
 };
 
 G_DEFINE_TYPE(CbHttpServer, cb_http_server, G_TYPE_OBJECT)
@@ -52,6 +56,7 @@ cb_http_server_finalize(GObject *object)
 
 	cb_config_free(self->config);
 	g_free(self->url);
+	g_atomic_rc_box_release(self->n_connections);
 	G_OBJECT_CLASS(cb_http_server_parent_class)->finalize(object);
 }
 
@@ -67,6 +72,80 @@ cb_http_server_class_init(CbHttpServerClass *klass)
 static void
 cb_http_server_init(CbHttpServer *self)
 {
+	self->n_connections = g_atomic_rc_box_new0(guint);
+}
+
+/* --- how many connections ------------------------------------------------ */
+
+#define CB_HTTP_COUNTED "cb-counted"
+#define CB_HTTP_OVER    "cb-over-limit"
+
+/* libsoup 3.1.2 to 3.3.x keep the reference g_socket_accept() gives their
+ * listener (fixed in 3.4.0, "soup-listener: Plug a leak"): no accepted
+ * GSocket is ever freed, about 350 bytes a connection for the daemon's
+ * lifetime, and a socket's count below would never come back. When a
+ * connection's first request starts (still inside the accept), its socket
+ * has exactly two references on those versions: the connection's and the
+ * leaked one, which is dropped here. One reference (a fixed libsoup) is left
+ * alone. */
+static void
+cb_http_server_drop_leaked_socket_ref(GSocket *socket)
+{
+	static const gboolean leaky_listener =
+		SOUP_CHECK_VERSION(3, 1, 2) && !SOUP_CHECK_VERSION(3, 4, 0);
+
+	if (!leaky_listener || soup_get_major_version() != 3 || soup_get_minor_version() >= 4)
+		return;
+	if (g_atomic_int_get(&G_OBJECT(socket)->ref_count) == 2)
+		g_object_unref(socket);
+}
+
+static void
+cb_http_server_uncount(gpointer data)
+{
+	guint *n_connections = data;
+
+	(*n_connections)--;
+	g_atomic_rc_box_release(n_connections);
+}
+
+/* counts @msg's connection once, at its first request (when it is
+ * accepted); marks it when it is one over the limit */
+static void
+cb_http_server_count(CbHttpServer *self, SoupServerMessage *msg)
+{
+	GSocket *socket = soup_server_message_get_socket(msg);
+
+	if (socket == NULL || g_object_get_data(G_OBJECT(socket), CB_HTTP_COUNTED) != NULL)
+		return;
+	cb_http_server_drop_leaked_socket_ref(socket);
+	/* asked now, while connected: libsoup caches it, and would otherwise
+	 * warn when it looks it up after the client has gone */
+	soup_server_message_get_remote_address(msg);
+	(*self->n_connections)++;
+	g_object_set_data_full(G_OBJECT(socket), CB_HTTP_COUNTED,
+			       g_atomic_rc_box_acquire(self->n_connections),
+			       cb_http_server_uncount);
+	if (*self->n_connections > self->config->max_http_connections)
+		g_object_set_data(G_OBJECT(socket), CB_HTTP_OVER, GINT_TO_POINTER(TRUE));
+}
+
+static gboolean
+cb_http_server_over_limit(SoupServerMessage *msg)
+{
+	GSocket *socket = soup_server_message_get_socket(msg);
+
+	return socket != NULL && g_object_get_data(G_OBJECT(socket), CB_HTTP_OVER) != NULL;
+}
+
+/* a WebSocket is counted by the hub, not here */
+static void
+cb_http_server_uncount_upgraded(SoupServerMessage *msg)
+{
+	GSocket *socket = soup_server_message_get_socket(msg);
+
+	if (socket != NULL)
+		g_object_set_data(G_OBJECT(socket), CB_HTTP_COUNTED, NULL);
 }
 
 /* --- idle and slow connections ------------------------------------------- */
@@ -85,10 +164,14 @@ static void
 cb_http_server_finished_cb(SoupServerMessage *msg, gpointer user_data)
 {
 	CbHttpServer *self = user_data;
+	guint status = soup_server_message_get_status(msg);
 
+	self->answered[status >= 100 && status < 600 ? status / 100 : 0]++;
 	/* a WebSocket now owns the connection and keeps itself alive with pings */
-	if (soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+	if (status == SOUP_STATUS_SWITCHING_PROTOCOLS) {
+		cb_http_server_uncount_upgraded(msg);
 		return;
+	}
 	cb_http_idle_watch_between_requests(msg, self->config->idle_timeout_seconds);
 }
 
@@ -97,6 +180,7 @@ cb_http_server_request_started_cb(SoupServer *soup, SoupServerMessage *msg, gpoi
 {
 	CbHttpServer *self = user_data;
 
+	cb_http_server_count(self, msg);
 	cb_http_idle_watch_request(msg, self->config->idle_timeout_seconds);
 	g_signal_connect(msg, "got-body", G_CALLBACK(cb_http_server_got_body_cb), NULL);
 	g_signal_connect_object(msg, "finished", G_CALLBACK(cb_http_server_finished_cb), self, 0);
@@ -117,7 +201,7 @@ cb_http_refuse_written_cb(GObject *source, GAsyncResult *result, gpointer user_d
 /* answers with the error shape straight on the connection, then closes it */
 static void
 cb_http_refuse_on_connection(SoupServerMessage *msg, guint status, const char *reason,
-			     const char *code, const char *message)
+			     const char *extra_headers, const char *code, const char *message)
 {
 	g_autofree char *body = cb_http_error_body(code, message);
 	GBytes *bytes;
@@ -125,10 +209,10 @@ cb_http_refuse_on_connection(SoupServerMessage *msg, guint status, const char *r
 	GIOStream *stream;
 
 	response = g_strdup_printf("HTTP/1.1 %u %s\r\nServer: civic-bridge\r\n"
-				   "Connection: close\r\nCache-Control: no-store\r\n"
+				   "Connection: close\r\nCache-Control: no-store\r\n%s"
 				   "Content-Type: application/json\r\nContent-Length: %zu\r\n"
 				   "\r\n%s",
-				   status, reason, strlen(body), body);
+				   status, reason, extra_headers, strlen(body), body);
 	bytes = g_bytes_new_take(response, strlen(response));
 	stream = soup_server_message_steal_connection(msg);
 	g_output_stream_write_all_async(g_io_stream_get_output_stream(stream),
@@ -156,7 +240,7 @@ cb_http_refuse_early(SoupServerMessage *msg, guint status, const char *reason, C
 	}
 	/* libsoup would read the whole body before answering: answer on the raw
 	 * connection and close it instead */
-	cb_http_refuse_on_connection(msg, status, reason, cb_error_code_name(code), message);
+	cb_http_refuse_on_connection(msg, status, reason, "", cb_error_code_name(code), message);
 }
 
 static void
@@ -174,6 +258,13 @@ cb_http_server_early_cb(SoupServer *soup, SoupServerMessage *msg, const char *pa
 		cb_http_message_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
 					    cb_error_code_name(CB_ERROR_UNAVAILABLE),
 					    "too many live connections; retry later");
+		return;
+	}
+	if (cb_http_server_over_limit(msg)) {
+		cb_http_refuse_on_connection(msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+					     "Service Unavailable", "Retry-After: 5\r\n",
+					     cb_error_code_name(CB_ERROR_UNAVAILABLE),
+					     "too many open connections; retry later");
 		return;
 	}
 	if (encoding == SOUP_ENCODING_CHUNKED) {
@@ -273,14 +364,12 @@ cb_http_server_authenticate(CbHttpServer *self, CbHttpRequest *request, const Cb
 			    CbTokenRecord **caller, GError **error)
 {
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(request->msg);
-	const char *address = soup_server_message_get_remote_host(request->msg);
+	g_autofree char *address = cb_http_client_address(request->msg, self->config);
 	const char *bearer =
 		cb_auth_bearer_from_header(soup_message_headers_get_one(headers, "Authorization"));
 	guint retry_after = 0;
 	g_autoptr(GError) local = NULL;
 
-	if (address == NULL)
-		address = "unknown";
 	if (!cb_failure_limiter_check(self->auth_failures, address, &retry_after)) {
 		g_autofree char *value = g_strdup_printf("%u", retry_after);
 		soup_message_headers_replace(soup_server_message_get_response_headers(request->msg),
@@ -512,6 +601,12 @@ const CbServices *
 cb_http_server_get_services(CbHttpServer *self)
 {
 	return &self->services;
+}
+
+guint64
+cb_http_server_get_answered(CbHttpServer *self, guint status_class)
+{
+	return status_class < G_N_ELEMENTS(self->answered) ? self->answered[status_class] : 0;
 }
 
 CbStore *

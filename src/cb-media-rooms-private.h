@@ -5,6 +5,7 @@
 
 #include "civic-bridge/cb-media-rooms.h"
 #include "civic-bridge/cb-room.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,9 @@ typedef struct {
 	CbMediaAnswerFunc wait_func;
 	gpointer wait_data;
 	GDestroyNotify wait_destroy;
+	/* the last connection quality (cb-media-rooms-quality.c) */
+	gboolean has_quality;
+	CbPeerQuality quality;
 } CbMediaPeer;
 
 struct _CbMediaRoom {
@@ -40,7 +44,7 @@ struct _CbMediaRooms {
 	CbQueue *queue;
 	CbMediaConfig media;
 	guint grace_seconds;
-	char **client_ice_servers;
+	CbIceServers *ice_servers;
 	GHashTable *rooms;   /* session id -> CbMediaRoom (owned) */
 	GHashTable *handles; /* "owner\nhandle" -> CbMediaPeer (borrowed) */
 	guint next_serial;
@@ -52,6 +56,7 @@ enum {
 	SIGNAL_PEER_EVENT,
 	SIGNAL_FLOOR_CHANGED,
 	SIGNAL_MUTED,
+	SIGNAL_PEER_QUALITY,
 	N_SIGNALS,
 };
 
@@ -65,5 +70,8 @@ CbMediaRoom *cb_media_rooms_find(CbMediaRooms *self, gint64 session_id, GError *
 CbMediaPeer *cb_media_rooms_find_peer(CbMediaRooms *self, const char *owner, const char *handle,
 				      GError **error);
 void cb_media_peer_try_answer(CbMediaPeer *peer, gboolean timed_out);
+/* cb-media-rooms-quality.c: the room's `peer-quality`, kept and relayed */
+void cb_media_room_quality_cb(CbRoom *r, const char *peer_id, const CbPeerQuality *quality,
+			      gpointer user_data);
 
 G_END_DECLS

@@ -325,6 +325,7 @@ cb_media_rooms_open(CbMediaRooms *self, gint64 session_id)
 	g_signal_connect(r, "gathering-complete", G_CALLBACK(cb_media_room_gathered_cb), room);
 	g_signal_connect(r, "peer-state", G_CALLBACK(cb_media_room_state_cb), room);
 	g_signal_connect(r, "peer-removed", G_CALLBACK(cb_media_room_removed_cb), room);
+	g_signal_connect(r, "peer-quality", G_CALLBACK(cb_media_room_quality_cb), room);
 	g_hash_table_insert(self->rooms, g_memdup2(&session_id, sizeof(gint64)), room);
 	cb_media_room_load_admitted(self, room);
 	g_info("session %" G_GINT64_FORMAT ": media room open", session_id);
@@ -393,7 +394,7 @@ cb_media_rooms_finalize(GObject *object)
 	g_hash_table_unref(self->rooms);
 	g_hash_table_unref(self->handles);
 	cb_media_config_clear(&self->media);
-	g_strfreev(self->client_ice_servers);
+	cb_ice_servers_free(self->ice_servers);
 	G_OBJECT_CLASS(cb_media_rooms_parent_class)->finalize(object);
 }
 
@@ -420,6 +421,9 @@ cb_media_rooms_class_init(CbMediaRoomsClass *klass)
 	cb_media_rooms_signals[SIGNAL_MUTED] =
 		g_signal_new("muted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
 			     G_TYPE_INT64, G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
+	cb_media_rooms_signals[SIGNAL_PEER_QUALITY] =
+		g_signal_new("peer-quality", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+			     G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
 static void
@@ -434,21 +438,11 @@ cb_media_rooms_init(CbMediaRooms *self)
 void
 cb_media_rooms_reconfigure(CbMediaRooms *self, const CbConfig *config)
 {
-	g_auto(GStrv) servers = NULL;
-	GPtrArray *list = g_ptr_array_new();
-
 	self->grace_seconds = config->media_reconnect_grace_seconds;
-	if (config->media_client_ice_servers != NULL) {
-		servers = g_strsplit(config->media_client_ice_servers, ",", -1);
-		for (guint i = 0; servers[i] != NULL; i++) {
-			g_strstrip(servers[i]);
-			if (servers[i][0] != '\0')
-				g_ptr_array_add(list, g_strdup(servers[i]));
-		}
-	}
-	g_ptr_array_add(list, NULL);
-	g_strfreev(self->client_ice_servers);
-	self->client_ice_servers = (char **)g_ptr_array_free(list, FALSE);
+	cb_ice_servers_free(self->ice_servers);
+	self->ice_servers = cb_ice_servers_new(config);
+	/* the daemon's own peers take it in rooms opened from now on */
+	cb_media_config_set_turn(&self->media, config);
 }
 
 CbMediaRooms *
@@ -482,10 +476,10 @@ cb_media_rooms_start(CbMediaRooms *self, GError **error)
 	return TRUE;
 }
 
-const char *const *
-cb_media_rooms_get_client_ice_servers(CbMediaRooms *self)
+const CbIceServers *
+cb_media_rooms_get_ice_servers(CbMediaRooms *self)
 {
-	return (const char *const *)self->client_ice_servers;
+	return self->ice_servers;
 }
 
 gboolean

@@ -15,6 +15,11 @@ struct _CbWsEvents {
 	 * line, so thousands of clients connecting between two changes cost one
 	 * listing, not one each */
 	GHashTable *lines;
+	/* sessions whose line changed and is still to be pushed: the push runs
+	 * from an idle source, after the answer of the request that changed
+	 * the line, and once for several changes in a row */
+	GHashTable *pending;
+	GSource *push;
 };
 
 G_DEFINE_TYPE(CbWsEvents, cb_ws_events, G_TYPE_OBJECT)
@@ -154,21 +159,44 @@ cb_ws_render_line_cb(const CbWsPeer *peer, gpointer user_data)
 	return cb_ws_line_render_queue(line, peer);
 }
 
+static gboolean
+cb_ws_events_push_cb(gpointer user_data)
+{
+	CbWsEvents *self = user_data;
+	g_autoptr(GHashTable) pending = g_steal_pointer(&self->pending);
+	GHashTableIter iter;
+	gpointer key;
+
+	self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_clear_pointer(&self->push, g_source_unref);
+	g_hash_table_iter_init(&iter, pending);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		/* cached only if loaded after the change (by a greeting) */
+		CbWsLine *line = cb_ws_events_line(self, *(gint64 *)key, FALSE);
+		if (line != NULL)
+			cb_ws_hub_publish(self->hub, cb_ws_render_line_cb, line);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 static void
 cb_ws_events_queue_changed_cb(CbQueue *queue, gint64 session_id, gpointer user_data)
 {
 	CbWsEvents *self = user_data;
-	CbWsLine *line;
 
-	/* nobody to tell (registrations before the waiting room fills): drop the
-	 * stale line instead of listing it on every change */
-	if (cb_ws_hub_get_count(self->hub) == 0) {
-		g_hash_table_remove(self->lines, &session_id);
+	/* the cached line is stale now: a client greeted before the push gets
+	 * the line as it is */
+	g_hash_table_remove(self->lines, &session_id);
+	/* nobody to tell (registrations before the waiting room fills): nothing
+	 * to list */
+	if (cb_ws_hub_get_count(self->hub) == 0)
 		return;
-	}
-	line = cb_ws_events_line(self, session_id, TRUE);
-	if (line != NULL)
-		cb_ws_hub_publish(self->hub, cb_ws_render_line_cb, line);
+	g_hash_table_add(self->pending, g_memdup2(&session_id, sizeof(session_id)));
+	if (self->push != NULL)
+		return;
+	self->push = g_idle_source_new();
+	g_source_set_callback(self->push, cb_ws_events_push_cb, self, NULL);
+	g_source_attach(self->push, g_main_context_get_thread_default());
 }
 
 typedef struct {
@@ -288,6 +316,10 @@ cb_ws_events_dispose(GObject *object)
 	g_clear_object(&self->schedule);
 	g_clear_object(&self->store);
 	g_hash_table_remove_all(self->lines);
+	if (self->push != NULL) {
+		g_source_destroy(self->push);
+		g_clear_pointer(&self->push, g_source_unref);
+	}
 	G_OBJECT_CLASS(cb_ws_events_parent_class)->dispose(object);
 }
 
@@ -295,6 +327,7 @@ static void
 cb_ws_events_finalize(GObject *object)
 {
 	g_hash_table_unref(CB_WS_EVENTS(object)->lines);
+	g_hash_table_unref(CB_WS_EVENTS(object)->pending);
 	G_OBJECT_CLASS(cb_ws_events_parent_class)->finalize(object);
 }
 
@@ -312,6 +345,7 @@ cb_ws_events_init(CbWsEvents *self)
 {
 	self->lines = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
 					    (GDestroyNotify)cb_ws_line_free);
+	self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 CbWsEvents *

@@ -2,6 +2,7 @@
 
 #include "civic-bridge/cb-auth.h"
 #include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-http-route.h"
 #include "civic-bridge/cb-json.h"
 #include "civic-bridge/cb-ws-hub.h"
 
@@ -339,14 +340,14 @@ cb_ws_hub_connected_cb(SoupServer *soup, SoupServerMessage *msg, const char *pat
 {
 	CbWsHub *self = user_data;
 	CbWsClient *client = g_new0(CbWsClient, 1);
-	const char *address = soup_server_message_get_remote_host(msg);
+	char *address = cb_http_client_address(msg, self->config);
 	const char *bearer = cb_auth_bearer_from_header(soup_message_headers_get_one(
 		soup_server_message_get_request_headers(msg), "Authorization"));
 
 	client->hub = self;
 	client->id = ++self->next_id;
 	client->conn = g_object_ref(conn);
-	client->address = g_strdup(address != NULL ? address : "unknown");
+	client->address = address;
 	g_hash_table_add(self->clients, client);
 	soup_websocket_connection_set_max_incoming_payload_size(conn,
 								self->config->ws_max_message_bytes);

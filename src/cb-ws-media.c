@@ -103,6 +103,31 @@ cb_ws_media_add_string(JsonBuilder *builder, const char *name, const char *value
 		json_builder_add_null_value(builder);
 }
 
+/* "ice_servers": RTCIceServer objects a browser passes to RTCPeerConnection
+ * as they are; TURN ones with a credential naming the room peer @id */
+static void
+cb_ws_media_add_ice_servers(CbWsMedia *self, JsonBuilder *builder, const char *id)
+{
+	g_autoptr(GPtrArray) servers =
+		cb_ice_servers_for_peer(cb_media_rooms_get_ice_servers(self->rooms), id,
+					g_get_real_time() / G_USEC_PER_SEC);
+
+	json_builder_set_member_name(builder, "ice_servers");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < servers->len; i++) {
+		const CbIceServer *server = g_ptr_array_index(servers, i);
+
+		json_builder_begin_object(builder);
+		cb_ws_media_add_string(builder, "urls", server->urls);
+		if (server->username != NULL) {
+			cb_ws_media_add_string(builder, "username", server->username);
+			cb_ws_media_add_string(builder, "credential", server->credential);
+		}
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+}
+
 /* ---- requests ---- */
 
 static gboolean
@@ -114,7 +139,6 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	CbTokenRecord caller = cb_ws_media_caller(peer);
 	g_autofree char *owner = cb_ws_media_owner(client_id);
 	const char *as = NULL, *slot = NULL, *handle = NULL;
-	const char *const *servers;
 	gint64 session = 0;
 	const CbMediaPeerInfo *info;
 	g_autoptr(JsonBuilder) builder = NULL;
@@ -140,12 +164,7 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	json_builder_set_member_name(builder, "session_id");
 	json_builder_add_int_value(builder, session);
 	cb_ws_media_add_string(builder, "slot", info->slot);
-	json_builder_set_member_name(builder, "ice_servers");
-	json_builder_begin_array(builder);
-	servers = cb_media_rooms_get_client_ice_servers(self->rooms);
-	for (guint i = 0; servers != NULL && servers[i] != NULL; i++)
-		json_builder_add_string_value(builder, servers[i]);
-	json_builder_end_array(builder);
+	cb_ws_media_add_ice_servers(self, builder, info->id);
 	json_builder_end_object(builder);
 	cb_ws_media_send(self, client_id, builder);
 	return TRUE;
@@ -382,7 +401,10 @@ cb_ws_media_peer_event_cb(CbMediaRooms *rooms, gint64 session_id, const CbMediaP
 	cb_ws_media_add_string(staff, "role", peer->publisher ? "publisher" : "subscriber");
 	cb_ws_media_add_string(staff, "kind", peer->kind);
 	cb_ws_media_add_string(staff, "slot", peer->slot);
-	cb_ws_media_add_string(staff, "via", client != 0 ? "ws" : "whip");
+	cb_ws_media_add_string(staff, "via",
+			       client != 0                             ? "ws"
+			       : g_str_has_prefix(peer->owner, "whep") ? "whep"
+								       : "whip");
 	if (g_str_equal(event, "left"))
 		cb_ws_media_add_string(staff, "reason", detail);
 	else
@@ -420,6 +442,39 @@ cb_ws_media_muted_cb(CbMediaRooms *rooms, gint64 session_id, const char *peer_id
 	json_builder_add_boolean_value(builder, audio);
 	json_builder_set_member_name(builder, "video");
 	json_builder_add_boolean_value(builder, video);
+	json_builder_end_object(builder);
+	cb_ws_media_tell_staff(self, session_id, builder);
+}
+
+/* a measure (never negative) rounded to @step, or null when unknown */
+static void
+cb_ws_media_add_measure(JsonBuilder *builder, const char *name, gboolean known, double value,
+			double step)
+{
+	json_builder_set_member_name(builder, name);
+	if (known)
+		json_builder_add_double_value(builder, (double)(gint64)(value / step + 0.5) * step);
+	else
+		json_builder_add_null_value(builder);
+}
+
+/* a peer's connection quality, by its room id only (never a name or token) */
+static void
+cb_ws_media_quality_cb(CbMediaRooms *rooms, gint64 session_id, const CbMediaPeerInfo *peer,
+		       const CbPeerQuality *quality, gpointer user_data)
+{
+	CbWsMedia *self = user_data;
+	g_autoptr(JsonBuilder) builder = cb_ws_media_begin("quality");
+
+	json_builder_set_member_name(builder, "session_id");
+	json_builder_add_int_value(builder, session_id);
+	cb_ws_media_add_string(builder, "id", peer->id);
+	cb_ws_media_add_string(builder, "kind", peer->kind);
+	cb_ws_media_add_string(builder, "role", peer->publisher ? "publisher" : "subscriber");
+	cb_ws_media_add_measure(builder, "rtt_ms", quality->has_rtt, quality->rtt_ms, 0.1);
+	cb_ws_media_add_measure(builder, "loss", quality->has_loss, quality->loss, 0.0001);
+	cb_ws_media_add_measure(builder, "jitter_ms", quality->has_jitter, quality->jitter_ms, 0.1);
+	cb_ws_media_add_measure(builder, "bitrate_kbps", TRUE, quality->bitrate_kbps, 0.1);
 	json_builder_end_object(builder);
 	cb_ws_media_tell_staff(self, session_id, builder);
 }
@@ -478,5 +533,6 @@ cb_ws_media_new(CbWsHub *hub, CbMediaRooms *rooms)
 	g_signal_connect_object(rooms, "floor-changed", G_CALLBACK(cb_ws_media_floor_changed_cb),
 				self, 0);
 	g_signal_connect_object(rooms, "muted", G_CALLBACK(cb_ws_media_muted_cb), self, 0);
+	g_signal_connect_object(rooms, "peer-quality", G_CALLBACK(cb_ws_media_quality_cb), self, 0);
 	return self;
 }

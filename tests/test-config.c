@@ -150,6 +150,16 @@ static const BadConfig bad_configs[] = {
 	{"[server]\nlisten=127.0.0.1:80\nthis is not a key\n", ":3:", "not a [group]"},
 	{"listen=127.0.0.1:80\n", ":1:", "not a [group]"},
 	{"[server\nlisten=127.0.0.1:80\n", ":1:", "not a [group]"},
+	{"[media]\nclient-ice-servers=stun:a.example.org,http://a.example.org\n",
+	 ":2: [media] client-ice-servers", "not a STUN or TURN URI"},
+	{"[media]\nturn-servers=stun:a.example.org:3478\n", ":2: [media] turn-servers",
+	 "not a TURN URI"},
+	{"[media]\nturn-servers=turn:a.example.org:3478>; rel=x\n", ":2: [media] turn-servers",
+	 "not a TURN URI"},
+	{"[media]\nturn-credential-ttl-seconds=5\n", ":2: [media] turn-credential-ttl-seconds",
+	 "from 60"},
+	{"[media]\nturn-servers=turn:a.example.org:3478\n", ": [media] turn-servers",
+	 "needs [media] turn-secret"},
 };
 
 static void

@@ -14,9 +14,10 @@ G_BEGIN_DECLS
  */
 typedef struct {
 	/* [server] */
-	char *listen;    /* ADDR:PORT */
-	char *state_dir; /* NULL: the built-in default or $STATE_DIRECTORY */
-	char *timezone;  /* IANA zone the office lives in */
+	char *listen;          /* ADDR:PORT */
+	char *trusted_proxies; /* comma-separated IP addresses; NULL: none */
+	char *state_dir;       /* NULL: the built-in default or $STATE_DIRECTORY */
+	char *timezone;        /* IANA zone the office lives in */
 
 	/* [limits] */
 	guint64 max_body_bytes;
@@ -26,6 +27,7 @@ typedef struct {
 	guint auth_failure_window_seconds;
 	guint auth_lockout_seconds;
 	guint max_websockets;
+	guint max_http_connections;
 	guint ws_max_message_bytes;
 	guint ws_auth_timeout_seconds;
 
@@ -63,8 +65,12 @@ typedef struct {
 	guint media_max_candidates; /* remote candidates per media section */
 	guint media_max_peers;      /* per room */
 	guint media_keyframe_interval_ms;
+	guint media_stats_interval_seconds;  /* 0: no quality sampling */
 	guint media_reconnect_grace_seconds; /* a dropped publisher keeps its slot */
 	char *media_client_ice_servers;      /* comma-separated stun:/turn: URIs; NULL: none */
+	char *media_turn_servers; /* comma-separated turn: URIs (TURN REST); NULL: none */
+	char *media_turn_secret;  /* shared with the TURN servers; never logged */
+	guint media_turn_credential_ttl_seconds;
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

@@ -41,6 +41,10 @@ void cb_http_reply_empty(CbHttpRequest *request, guint status);
 /* {"error":{"code","message"}} as text */
 char *cb_http_error_body(const char *code, const char *message);
 
+/* the client's address for the rate limits: the peer's, or what a trusted
+ * reverse proxy says in X-Forwarded-For ([server] trusted-proxies) */
+char *cb_http_client_address(SoupServerMessage *msg, const CbConfig *config);
+
 /* the error shape on a bare message, for answers given before routing */
 void cb_http_message_reply_error(SoupServerMessage *msg, guint status, const char *code,
 				 const char *message);

@@ -34,6 +34,10 @@ CbWsHub *cb_http_server_get_ws_hub(CbHttpServer *self);
 void cb_http_server_set_services(CbHttpServer *self, const CbServices *services);
 const CbServices *cb_http_server_get_services(CbHttpServer *self);
 
+/* requests answered so far with a status of @status_class (1 for 1xx to 5
+ * for 5xx), for /metrics */
+guint64 cb_http_server_get_answered(CbHttpServer *self, guint status_class);
+
 CbStore *cb_http_server_get_store(CbHttpServer *self);
 CbClock *cb_http_server_get_clock(CbHttpServer *self);
 const CbConfig *cb_http_server_get_config(CbHttpServer *self);

@@ -6,7 +6,9 @@
 #include "civic-bridge/cb-config.h"
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-records.h"
+#include "civic-bridge/cb-room.h"
 #include "civic-bridge/cb-schedule.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 G_BEGIN_DECLS
 
@@ -28,8 +30,8 @@ G_DECLARE_FINAL_TYPE(CbMediaRooms, cb_media_rooms, CB, MEDIA_ROOMS, GObject)
 /**
  * CbMediaPeerInfo:
  * @id: the peer's id in the room ("hall", "bp-3", "citizen", "s17")
- * @owner: who holds it: "ws:<client id>" or "whip"
- * @handle: the owner's name for it (the WebSocket "peer", the WHIP resource)
+ * @owner: who holds it: "ws:<client id>", "whip:bp-<id>" or "whep:<token id>"
+ * @handle: the owner's name for it (the WebSocket "peer", the WHIP or WHEP resource)
  * @session_id: its session
  * @publisher: publisher or subscriber
  * @slot: a subscriber's slot (a publisher id or "floor"); a publisher's id
@@ -76,25 +78,30 @@ typedef struct {
  *   "session-ended");
  * - `floor-changed` (gint64 session_id, const char *publisher_or_null);
  * - `muted` (gint64 session_id, const char *peer_id, gboolean audio,
- *   gboolean video).
+ *   gboolean video);
+ * - `peer-quality` (gint64 session_id, const CbMediaPeerInfo *peer,
+ *   const CbPeerQuality *quality): a connected peer's connection quality,
+ *   at most once per [media] stats-interval-seconds.
  */
 CbMediaRooms *cb_media_rooms_new(CbSchedule *schedule, CbQueue *queue, const CbConfig *config);
 
 /* makes the rooms of the sessions that are live already */
 gboolean cb_media_rooms_start(CbMediaRooms *self, GError **error);
 
-/* takes the reloadable [media] keys (the grace period, the client ICE servers) */
+/* takes the reloadable [media] keys (the grace period, the client ICE
+ * servers, the TURN servers and their secret) */
 void cb_media_rooms_reconfigure(CbMediaRooms *self, const CbConfig *config);
 
-/* STUN and TURN URIs for clients ([media] client-ice-servers) */
-const char *const *cb_media_rooms_get_client_ice_servers(CbMediaRooms *self);
+/* STUN and TURN servers for clients ([media] client-ice-servers and
+ * turn-servers): cb_ice_servers_for_peer() gives a peer's, with credentials */
+const CbIceServers *cb_media_rooms_get_ice_servers(CbMediaRooms *self);
 
 gboolean cb_media_rooms_has_room(CbMediaRooms *self, gint64 session_id);
 
 /**
  * cb_media_rooms_join:
  * @caller: whose token; decides what they may publish and receive
- * @owner: "ws:<id>" or "whip"
+ * @owner: "ws:<id>", "whip:bp-<id>" or "whep:<token id>"
  * @handle: the owner's name for the peer; unique per owner
  * @publisher: TRUE to publish (as the hall, the caller's bridge point, or
  *   the admitted citizen), FALSE to receive @slot
@@ -155,6 +162,20 @@ gboolean cb_media_rooms_mute(CbMediaRooms *self, gint64 session_id, const char *
 /* staff: removes any peer ("removed") */
 gboolean cb_media_rooms_remove(CbMediaRooms *self, gint64 session_id, const char *peer_id,
 			       GError **error);
+
+/**
+ * CbMediaPeerFunc:
+ * @quality: (nullable): the last quality sampled while it is connected
+ * @keyframe_requests: for a publisher, keyframe requests sent to its client
+ *   so far (the count of its slot, which outlives a reconnect); 0 otherwise
+ */
+typedef void (*CbMediaPeerFunc)(gint64 session_id, const CbMediaPeerInfo *peer,
+				const CbPeerQuality *quality, guint keyframe_requests,
+				gpointer user_data);
+
+/* every peer of every room, for status and metrics; @func must not change the rooms */
+void cb_media_rooms_foreach_peer(CbMediaRooms *self, CbMediaPeerFunc func, gpointer user_data);
+guint cb_media_rooms_get_n_rooms(CbMediaRooms *self);
 
 /* for tests and status: peers in a session's room (0 without a room) */
 guint cb_media_rooms_get_n_peers(CbMediaRooms *self, gint64 session_id);

@@ -20,6 +20,12 @@ G_BEGIN_DECLS
  * @max_peers: peers one room holds at most
  * @keyframe_interval_ms: keyframe requests to one publisher are merged to one
  *   per this interval
+ * @stats_interval_seconds: each connected peer's quality is sampled this
+ *   often (`peer-quality`); 0: never
+ * @turn_server: (nullable): a TURN URI ("turn:host:port?transport=udp") each
+ *   peer relays through, with a TURN REST credential naming the peer
+ * @turn_secret: (nullable): the secret those credentials are signed with
+ * @turn_ttl_seconds: how long such a credential works
  *
  * What a room needs from the daemon's configuration ([media] group). It owns
  * its strings: initialise with cb_media_config_init(), clear with
@@ -35,11 +41,17 @@ typedef struct {
 	guint max_candidates;
 	guint max_peers;
 	guint keyframe_interval_ms;
+	guint stats_interval_seconds;
+	char *turn_server;
+	char *turn_secret;
+	guint turn_ttl_seconds;
 } CbMediaConfig;
 
 /* fills @media from @config, or with the built-in defaults when @config is NULL */
 void cb_media_config_init(CbMediaConfig *media, const CbConfig *config);
 void cb_media_config_clear(CbMediaConfig *media);
+/* takes the TURN server and secret of @config (they may change on reload) */
+void cb_media_config_set_turn(CbMediaConfig *media, const CbConfig *config);
 
 /**
  * CbPeerKind:
@@ -58,6 +70,39 @@ typedef enum {
 	CB_PEER_KIND_CITIZEN,
 	CB_PEER_KIND_VIEWER,
 } CbPeerKind;
+
+/**
+ * CbPeerQuality:
+ * @publisher: what the numbers are about: for a publisher, what the room
+ *   receives from it; for a subscriber, what the room sends it (as its
+ *   client reports in RTCP)
+ * @kind: who is at the other end
+ * @seconds: the time the rates and deltas cover (about the sampling interval)
+ * @bitrate_kbps: RTP payload and headers in kbit/s over @seconds, audio and
+ *   video together
+ * @has_loss: whether @loss is known (no packets flowed, or no report came yet)
+ * @loss: lost packets over expected packets, 0 to 1
+ * @has_jitter: whether @jitter_ms is known
+ * @jitter_ms: interarrival jitter (RFC 3550), the worst of the streams
+ * @has_rtt: whether @rtt_ms is known: a subscriber's client reports it with
+ *   its RTCP receiver reports; a publisher only sends, so the room has no
+ *   round trip to measure for it
+ * @rtt_ms: round-trip time, the worst of the streams
+ *
+ * One sample of a peer's connection quality, from webrtcbin's statistics.
+ */
+typedef struct {
+	gboolean publisher;
+	CbPeerKind kind;
+	double seconds;
+	double bitrate_kbps;
+	gboolean has_loss;
+	double loss;
+	gboolean has_jitter;
+	double jitter_ms;
+	gboolean has_rtt;
+	double rtt_ms;
+} CbPeerQuality;
 
 /* the virtual slot whose source staff switch with cb_room_set_floor() */
 #define CB_ROOM_SLOT_FLOOR "floor"
@@ -82,7 +127,10 @@ G_DECLARE_FINAL_TYPE(CbRoom, cb_room, CB, ROOM, GObject)
  *   (its elements failed), "failed" (its negotiation failed);
  * - `gathering-complete` (peer_id): the room has gathered all its candidates
  *   for the peer, each emitted in `local-candidate` before (WHIP answers
- *   carry every candidate and wait for this).
+ *   carry every candidate and wait for this);
+ * - `peer-quality` (peer_id, const CbPeerQuality *quality): every
+ *   @config's stats_interval_seconds for each connected peer, from the
+ *   second sample on (the first one is the baseline of the deltas).
  */
 CbRoom *cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error);
 

@@ -209,4 +209,10 @@ gboolean cb_store_audit_record(CbStore *self, const CbActor *actor, const char *
 /* the audit log, newest first; @before_id 0 starts at the newest */
 GPtrArray *cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error);
 
+/* counts only, for /metrics (cb-store-counts.c) */
+gboolean cb_store_session_count_in_state(CbStore *self, CbSessionState state, gint64 *count,
+					 GError **error);
+gboolean cb_store_ticket_count_in_state(CbStore *self, CbTicketState state, gint64 *count,
+					GError **error);
+
 G_END_DECLS

@@ -15,7 +15,7 @@ G_DECLARE_FINAL_TYPE(CbWsMedia, cb_ws_media, CB, WS_MEDIA, GObject)
  * Takes the message types join, offer, candidate, leave (every
  * authenticated client) and floor, mute, remove (staff) on @hub, and sends
  * each client its answers, room candidates and peer news; staff subscribed
- * to a session get its peer, floor-changed and muted events. A WebSocket
+ * to a session get its peer, floor-changed, muted and quality events. A WebSocket
  * that closes releases its peers (cb_media_rooms_release_owner()). The
  * protocol is in README.md, "Signalling and WHIP".
  */

@@ -10,19 +10,13 @@
 #include "cb-ctl.h"
 
 static const CbCtlCommand cb_ctl_commands[] = {
-	{"health", cb_ctl_command_health},
-	{"bridge-point", cb_ctl_command_bridge_point},
-	{"token", cb_ctl_command_token},
-	{"audit", cb_ctl_command_audit},
-	{"init-admin", cb_ctl_command_init_admin},
-	{"schedule", cb_ctl_command_schedule},
-	{"session", cb_ctl_command_session},
-	{"export", cb_ctl_command_export},
-	{"import", cb_ctl_command_import},
-	{"report", cb_ctl_command_report},
-	{"queue", cb_ctl_command_queue},
-	{"ticket", cb_ctl_command_ticket},
-	{NULL},
+	{"health", cb_ctl_command_health},         {"bridge-point", cb_ctl_command_bridge_point},
+	{"token", cb_ctl_command_token},           {"audit", cb_ctl_command_audit},
+	{"init-admin", cb_ctl_command_init_admin}, {"schedule", cb_ctl_command_schedule},
+	{"session", cb_ctl_command_session},       {"export", cb_ctl_command_export},
+	{"import", cb_ctl_command_import},         {"report", cb_ctl_command_report},
+	{"queue", cb_ctl_command_queue},           {"ticket", cb_ctl_command_ticket},
+	{"recording", cb_ctl_command_recording},   {NULL},
 };
 
 static const char cb_ctl_description[] =
@@ -67,6 +61,9 @@ static const char cb_ctl_description[] =
 	"  ticket finish ID --handling accepted|guided|forwarded [--follow-up F] [--notes N]\n"
 	"  ticket refuse ID --reason CODE [--notes N]\n"
 	"  ticket move ID --before OTHER|--position N --reason R\n"
+	"  recording verify SESSION|DIR [--confidential]   check every segment against the\n"
+	"                                 manifest, in --state-dir or a copied folder;\n"
+	"                                 exits 1 unless the recording is intact\n"
 	"\n"
 	"DURATION is seconds, or a number with s, m, h or d: 3600, 90m, 12h, 30d.\n"
 	"TIME is RFC 3339 with an offset (2026-01-20T08:00:00+07:00); START is an\n"

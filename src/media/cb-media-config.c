@@ -29,6 +29,24 @@ cb_media_config_init(CbMediaConfig *media, const CbConfig *config)
 	media->max_candidates = config->media_max_candidates;
 	media->max_peers = config->media_max_peers;
 	media->keyframe_interval_ms = config->media_keyframe_interval_ms;
+	media->stats_interval_seconds = config->media_stats_interval_seconds;
+	cb_media_config_set_turn(media, config);
+}
+
+void
+cb_media_config_set_turn(CbMediaConfig *media, const CbConfig *config)
+{
+	g_auto(GStrv) servers = g_strsplit(
+		config->media_turn_servers != NULL ? config->media_turn_servers : "", ",", 2);
+
+	g_clear_pointer(&media->turn_server, g_free);
+	g_clear_pointer(&media->turn_secret, g_free);
+	if (servers[0] != NULL && g_strstrip(servers[0])[0] != '\0' &&
+	    config->media_turn_secret != NULL) {
+		media->turn_server = g_strdup(servers[0]);
+		media->turn_secret = g_strdup(config->media_turn_secret);
+	}
+	media->turn_ttl_seconds = config->media_turn_credential_ttl_seconds;
 }
 
 void
@@ -36,4 +54,6 @@ cb_media_config_clear(CbMediaConfig *media)
 {
 	g_clear_pointer(&media->ice_addresses, g_strfreev);
 	g_clear_pointer(&media->stun_server, g_free);
+	g_clear_pointer(&media->turn_server, g_free);
+	g_clear_pointer(&media->turn_secret, g_free);
 }

@@ -114,6 +114,9 @@ void cb_room_subscriber_wants_keyframe(CbRoom *room, CbPeer *peer);
 GstElement *cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience,
 				   CbTrack track);
 GMainContext *cb_room_get_context(CbRoom *room);
+/* calls @func (peer id, CbPeer) for every peer; @func must not add or remove peers */
+void cb_room_foreach_peer(CbRoom *room, GHFunc func, gpointer user_data);
+void cb_room_emit_peer_quality(CbRoom *room, CbPeer *peer, const CbPeerQuality *quality);
 
 /* cb-peer.c */
 CbPeer *cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
@@ -135,6 +138,21 @@ void cb_floor_clear(CbFloor *floor, GstElement *pipeline);
 void cb_floor_select(CbFloor *floor, CbAudience audience, CbSlot *slot);
 CbAudience cb_audience_of(CbPeerKind kind);
 const char *cb_track_name(CbTrack track);
+
+/* cb-peer-stats.c: each connected peer's quality, every interval */
+typedef struct _CbQualitySampler CbQualitySampler;
+/* NULL when @interval_seconds is 0: no sampling */
+CbQualitySampler *cb_quality_sampler_new(CbRoom *room, guint interval_seconds);
+/* stops sampling; replies still in flight are dropped */
+void cb_quality_sampler_free(CbQualitySampler *sampler);
+/* one reading of a webrtcbin's "get-stats" reply, parsed on any thread;
+ * missing or odd fields are skipped. Also for tests. */
+typedef struct _CbStatsReading CbStatsReading;
+CbStatsReading *cb_stats_reading_parse(const GstStructure *stats, gint64 time_us);
+void cb_stats_reading_free(CbStatsReading *reading);
+/* the quality between two readings of one peer; FALSE when @cur is not later */
+gboolean cb_stats_quality(const CbStatsReading *prev, const CbStatsReading *cur, gboolean publisher,
+			  CbPeerQuality *quality);
 
 /* private to tests: the element of a peer, to make it fail */
 GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);

@@ -17,6 +17,7 @@
  */
 
 #include "cb-media-private.h"
+#include "civic-bridge/cb-turn-credentials.h"
 
 #include <gst/sdp/sdp.h>
 #include <nice/agent.h>
@@ -215,8 +216,27 @@ cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data
 	return GST_PAD_PROBE_DROP;
 }
 
+/* the TURN server with a credential of its own for this peer, named by its
+ * room id (never a person) */
 static void
-cb_peer_configure_ice(GstElement *webrtc, const CbMediaConfig *config)
+cb_peer_configure_turn(GstElement *webrtc, const CbMediaConfig *config, const char *peer_id)
+{
+	g_autofree char *username = NULL;
+	g_autofree char *credential = NULL;
+	g_autofree char *uri = NULL;
+
+	if (config->turn_server == NULL || config->turn_secret == NULL)
+		return;
+	username = cb_turn_username(g_get_real_time() / G_USEC_PER_SEC + config->turn_ttl_seconds,
+				    peer_id);
+	credential = cb_turn_credential(config->turn_secret, username);
+	uri = cb_turn_webrtcbin_uri(config->turn_server, username, credential);
+	if (uri != NULL)
+		g_object_set(webrtc, "turn-server", uri, NULL);
+}
+
+static void
+cb_peer_configure_ice(GstElement *webrtc, const CbMediaConfig *config, const char *peer_id)
 {
 	g_autoptr(GObject) ice = NULL;
 	g_autoptr(GObject) agent = NULL;
@@ -239,6 +259,7 @@ cb_peer_configure_ice(GstElement *webrtc, const CbMediaConfig *config)
 	}
 	if (config->stun_server != NULL)
 		g_object_set(webrtc, "stun-server", config->stun_server, NULL);
+	cb_peer_configure_turn(webrtc, config, peer_id);
 }
 
 CbPeer *
@@ -258,7 +279,7 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	}
 	g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
 		     config->jitterbuffer_latency_ms, NULL);
-	cb_peer_configure_ice(webrtc, config);
+	cb_peer_configure_ice(webrtc, config, peer_id);
 
 	ref = g_atomic_rc_box_new0(CbPeerRef);
 	g_weak_ref_init(&ref->room, room);

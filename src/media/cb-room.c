@@ -35,6 +35,7 @@ struct _CbRoom {
 	char *floor_id;
 	gboolean confidential;
 	guint next_serial;
+	CbQualitySampler *quality; /* NULL: not sampled */
 };
 
 enum {
@@ -43,6 +44,7 @@ enum {
 	SIGNAL_PEER_STATE,
 	SIGNAL_PEER_REMOVED,
 	SIGNAL_GATHERING_COMPLETE,
+	SIGNAL_PEER_QUALITY,
 	N_SIGNALS,
 };
 
@@ -55,6 +57,7 @@ cb_room_dispose(GObject *object)
 {
 	CbRoom *self = CB_ROOM(object);
 
+	g_clear_pointer(&self->quality, cb_quality_sampler_free);
 	if (self->bus_watch != NULL) {
 		g_source_destroy(self->bus_watch);
 		g_clear_pointer(&self->bus_watch, g_source_unref);
@@ -115,6 +118,9 @@ cb_room_class_init(CbRoomClass *klass)
 	cb_room_signals[SIGNAL_GATHERING_COMPLETE] =
 		g_signal_new("gathering-complete", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 			     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_PEER_QUALITY] =
+		g_signal_new("peer-quality", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
 }
 
 static void
@@ -143,6 +149,18 @@ GMainContext *
 cb_room_get_context(CbRoom *room)
 {
 	return room->context;
+}
+
+void
+cb_room_foreach_peer(CbRoom *room, GHFunc func, gpointer user_data)
+{
+	g_hash_table_foreach(room->peers, func, user_data);
+}
+
+void
+cb_room_emit_peer_quality(CbRoom *room, CbPeer *peer, const CbPeerQuality *quality)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_PEER_QUALITY], 0, peer->id, quality);
 }
 
 CbPeer *
@@ -677,6 +695,8 @@ cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
 	room->config = *config;
 	room->config.ice_addresses = g_strdupv(config->ice_addresses);
 	room->config.stun_server = g_strdup(config->stun_server);
+	room->config.turn_server = g_strdup(config->turn_server);
+	room->config.turn_secret = g_strdup(config->turn_secret);
 	room->context = g_main_context_ref_thread_default();
 	room->pipeline = gst_pipeline_new(NULL);
 	gst_object_ref_sink(room->pipeline);
@@ -691,6 +711,7 @@ cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
 				    "the room's pipeline does not start");
 		return NULL;
 	}
+	room->quality = cb_quality_sampler_new(room, config->stats_interval_seconds);
 	g_info("session %" G_GINT64_FORMAT ": media room open", session_id);
 	return g_steal_pointer(&room);
 }

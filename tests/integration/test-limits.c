@@ -209,6 +209,66 @@ test_idle_and_slow_connections_closed(void)
 	g_assert_cmpuint(cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL), ==, 200);
 }
 
+/* GET /api/v1/me with @token and X-Forwarded-For @forwarded (NULL: none) */
+static guint
+me_via(CbTestDaemon *d, const char *token, const char *forwarded)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree char *uri = g_strconcat(d->url, "/api/v1/me", NULL);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+	g_autofree char *auth = g_strconcat("Bearer ", token, NULL);
+	g_autoptr(GBytes) body = NULL;
+	SoupMessageHeaders *headers = soup_message_get_request_headers(msg);
+
+	soup_message_headers_replace(headers, "Authorization", auth);
+	if (forwarded != NULL)
+		soup_message_headers_replace(headers, "X-Forwarded-For", forwarded);
+	body = soup_session_send_and_read(session, msg, NULL, NULL);
+	return soup_message_get_status(msg);
+}
+
+static const char *wrong_token = "cbt_0000000000000000000000000000000000000000000";
+
+/* behind a trusted proxy the lockout follows the client in X-Forwarded-For */
+static void
+test_forwarded_for_from_trusted_proxy(void)
+{
+	g_autoptr(CbTestDaemon) d =
+		start_with("[server]\ntrusted-proxies=10.9.9.9, 127.0.0.1\n"
+			   "[limits]\nauth-failure-limit=3\nauth-lockout-seconds=120\n");
+
+	for (int i = 0; i < 3; i++)
+		g_assert_cmpuint(me_via(d, wrong_token, "203.0.113.5"), ==, 401);
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5"), ==, 429);
+	/* a client the proxy names is the rightmost untrusted hop: what a
+	 * client writes in front of it is not believed */
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.6, 203.0.113.5"), ==, 429);
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5, 203.0.113.6"), ==, 200);
+	/* trusted hops are skipped */
+	g_assert_cmpuint(me_via(d, d->admin_token, "203.0.113.5, 10.9.9.9"), ==, 429);
+	/* other clients behind the same proxy, and the proxy itself, go on */
+	g_assert_cmpuint(me_via(d, d->admin_token, "2001:db8::7"), ==, 200);
+	g_assert_cmpuint(me_via(d, d->admin_token, NULL), ==, 200);
+	/* garbage is not an address: the request counts as the proxy's */
+	g_assert_cmpuint(me_via(d, d->admin_token, "not-an-address"), ==, 200);
+}
+
+/* without trusted proxies X-Forwarded-For is ignored: a client cannot
+ * escape its lockout by naming another address */
+static void
+test_forwarded_for_ignored_by_default(void)
+{
+	g_autoptr(CbTestDaemon) d =
+		start_with("[limits]\nauth-failure-limit=3\nauth-lockout-seconds=120\n");
+
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *hop = g_strdup_printf("203.0.113.%d", i);
+		g_assert_cmpuint(me_via(d, wrong_token, hop), ==, 401);
+	}
+	g_assert_cmpuint(me_via(d, d->admin_token, "198.51.100.1"), ==, 429);
+	g_assert_cmpuint(me_via(d, d->admin_token, NULL), ==, 429);
+}
+
 /* --- descriptors come back ---------------------------------------------- */
 
 static guint
@@ -330,6 +390,46 @@ test_idle_kept_alive_connection_closed_and_released(void)
 	g_assert_cmpuint(wait_for_fds_at_most(d, before), <=, before);
 }
 
+/* past [limits] max-http-connections a request gets 503 with Retry-After and
+ * its connection is closed; a WebSocket does not count; a freed place serves */
+static void
+test_connection_limit(void)
+{
+	g_autoptr(CbTestDaemon) d = start_with("[limits]\nmax-http-connections=2\n");
+	g_autoptr(GSocketConnection) first = connect_raw(d);
+	g_autoptr(GSocketConnection) second = connect_raw(d);
+	g_autoptr(GSocketConnection) third = NULL;
+	g_autofree char *refused = NULL;
+	gboolean closed = FALSE;
+
+	/* both held open, kept alive after an answer */
+	send_text(first, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(first);
+	send_text(second, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(second);
+
+	third = connect_raw(d);
+	send_text(third, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	refused = read_all(third, &closed);
+	g_assert_true(closed);
+	g_assert_true(g_str_has_prefix(refused, "HTTP/1.1 503"));
+	g_assert_nonnull(strstr(refused, "Retry-After: 5\r\n"));
+	g_assert_nonnull(strstr(refused, "\"unavailable\""));
+
+	/* the two held connections are still served */
+	send_text(first, "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+	read_one_answer(first);
+
+	/* one leaves: its place serves a new client */
+	g_io_stream_close(G_IO_STREAM(second), NULL, NULL);
+	for (guint i = 0; i < 100; i++) {
+		if (cb_test_http(d, "GET", "/healthz", NULL, NULL, NULL) == 200)
+			return;
+		g_usleep(50 * 1000);
+	}
+	g_assert_not_reached();
+}
+
 /* a burst of clients is not cut down to GSocket's default backlog of 10 */
 static void
 test_listen_backlog_takes_a_burst(void)
@@ -374,12 +474,17 @@ main(int argc, char **argv)
 			test_deep_nesting_refused_and_daemon_lives);
 	g_test_add_func("/civic-bridge/limits/repeated-bad-tokens-get-429",
 			test_repeated_bad_tokens_get_429);
+	g_test_add_func("/civic-bridge/limits/forwarded-for-from-trusted-proxy",
+			test_forwarded_for_from_trusted_proxy);
+	g_test_add_func("/civic-bridge/limits/forwarded-for-ignored-by-default",
+			test_forwarded_for_ignored_by_default);
 	g_test_add_func("/civic-bridge/limits/idle-and-slow-connections-closed",
 			test_idle_and_slow_connections_closed);
 	g_test_add_func("/civic-bridge/limits/kept-alive-connections-give-back-descriptors",
 			test_kept_alive_connections_give_back_descriptors);
 	g_test_add_func("/civic-bridge/limits/idle-kept-alive-connection-closed-and-released",
 			test_idle_kept_alive_connection_closed_and_released);
+	g_test_add_func("/civic-bridge/limits/connection-limit", test_connection_limit);
 	g_test_add_func("/civic-bridge/limits/listen-backlog-takes-a-burst",
 			test_listen_backlog_takes_a_burst);
 	return g_test_run();

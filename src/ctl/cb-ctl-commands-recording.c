@@ -1,0 +1,126 @@
+#define G_LOG_DOMAIN "CbCtl"
+
+/* recording verify: checks a session's recording against its manifest,
+ * straight from the state directory (or from a copy of its folder), so an
+ * archived recording can be checked without a daemon */
+
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-manifest.h"
+#include "civic-bridge/cb-state-dir.h"
+
+#include "cb-ctl.h"
+
+static JsonNode *
+cb_ctl_report_to_json(const CbManifestReport *report, const char *folder)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "folder");
+	json_builder_add_string_value(builder, folder);
+	json_builder_set_member_name(builder, "intact");
+	json_builder_add_boolean_value(builder, report->intact);
+	json_builder_set_member_name(builder, "segments");
+	json_builder_add_int_value(builder, report->segments);
+	json_builder_set_member_name(builder, "seconds");
+	json_builder_add_double_value(builder, report->seconds);
+	json_builder_set_member_name(builder, "problems");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < report->problems->len; i++)
+		json_builder_add_string_value(builder, g_ptr_array_index(report->problems, i));
+	json_builder_end_array(builder);
+	json_builder_set_member_name(builder, "notes");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < report->notes->len; i++)
+		json_builder_add_string_value(builder, g_ptr_array_index(report->notes, i));
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	return json_builder_get_root(builder);
+}
+
+static gboolean
+cb_ctl_print_report(CbCtl *ctl, const CbManifestReport *report, const char *folder, GError **error)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	if (ctl->format == CB_CTL_FORMAT_JSON) {
+		g_autoptr(JsonNode) node = cb_ctl_report_to_json(report, folder);
+		return cb_ctl_print_json(node, error);
+	}
+	g_string_append_printf(text, "%s: %s\n%u segments, %.1f s of tracks\n", folder,
+			       report->intact ? "intact" : "NOT INTACT", report->segments,
+			       report->seconds);
+	for (guint i = 0; i < report->problems->len; i++)
+		g_string_append_printf(text, "problem: %s\n",
+				       (const char *)g_ptr_array_index(report->problems, i));
+	for (guint i = 0; i < report->notes->len; i++)
+		g_string_append_printf(text, "note: %s\n",
+				       (const char *)g_ptr_array_index(report->notes, i));
+	return cb_ctl_write_stdout(text->str, error);
+}
+
+/* SESSION (an id: its folder in the state directory) or a folder's path */
+static char *
+cb_ctl_recording_path(CbCtl *ctl, const char *what, gboolean confidential, GError **error)
+{
+	g_autofree char *state = NULL;
+	gint64 session_id = 0;
+
+	if (g_file_test(what, G_FILE_TEST_IS_DIR) && !g_ascii_isdigit(what[0]))
+		return g_strdup(what);
+	if (!cb_ctl_parse_id(what, "session", &session_id, error))
+		return NULL;
+	state = cb_state_dir_resolve(ctl->given.state_dir, NULL);
+	return cb_recording_folder(state, session_id, confidential);
+}
+
+static gboolean
+cb_ctl_recording_verify(CbCtl *ctl, int argc, char **argv, GError **error)
+{
+	gboolean confidential = FALSE;
+	char **args = NULL; /* into argv */
+	g_autoptr(CbManifestReport) report = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *manifest = NULL;
+	const char *const names[] = {"SESSION|DIR", NULL};
+	const GOptionEntry entries[] = {
+		{"confidential", 0, 0, G_OPTION_ARG_NONE, &confidential,
+		 "The session's confidential recording (a denouncer's tracks)", NULL},
+		{NULL},
+	};
+
+	if (!cb_ctl_parse(ctl, "recording verify", entries, names, argc, argv, &args, error))
+		return FALSE;
+	path = cb_ctl_recording_path(ctl, args[0], confidential, error);
+	if (path == NULL)
+		return FALSE;
+	manifest = g_build_filename(path, CB_MANIFEST_NAME, NULL);
+	if (!g_file_test(manifest, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
+			    "no recording in %s (it has no %s)", path, CB_MANIFEST_NAME);
+		return FALSE;
+	}
+	report = cb_manifest_verify(path, CB_MANIFEST_NAME, error);
+	if (report == NULL)
+		return FALSE;
+	if (!cb_ctl_print_report(ctl, report, path, error))
+		return FALSE;
+	if (!report->intact) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT,
+			    "the recording in %s is not intact: %u problem%s", path,
+			    report->problems->len, report->problems->len == 1 ? "" : "s");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error)
+{
+	static const CbCtlCommand commands[] = {
+		{"verify", cb_ctl_recording_verify},
+		{NULL},
+	};
+
+	return cb_ctl_dispatch(ctl, "recording command", commands, argc - 1, argv + 1, error);
+}
