@@ -159,6 +159,20 @@ try {
 	await check('the bridge point receives the hall: connected', async () => {
 		await waitFor(bp, '#remote figure[data-slot="hall"] .state[data-state="connected"]');
 	});
+	await check('the daemon\'s STUN and TURN servers (with credentials) reach the peer connections', async () => {
+		for (const page of [hall, bp]) {
+			const servers = await page.evaluate(() => {
+				const client = window.civicBridgeTest.client;
+				return client.handles.map((h) => client.peerConnection(h)?.getConfiguration().iceServers ?? []);
+			});
+			for (const list of servers) {
+				const urls = list.flatMap((s) => [].concat(s.urls));
+				const turn = list.find((s) => [].concat(s.urls).some((u) => u.startsWith('turn:')));
+				if (!urls.includes('stun:127.0.0.1:3478') || !turn?.username || !turn?.credential)
+					throw new Error(`iceServers: ${JSON.stringify(list.map((s) => s.urls))}`);
+			}
+		}
+	});
 	await check('the hall and the bridge point subscribe to the floor', async () => {
 		await waitFor(hall, '#remote figure[data-slot="floor"][data-handle]');
 		await waitFor(bp, '#remote figure[data-slot="floor"][data-handle]');

@@ -134,7 +134,13 @@ test_hall_and_bridge_point(void)
 	gint64 live;
 	int status;
 
-	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n");
+	/* STUN and TURN servers that do not exist: nothing answers on loopback,
+	 * but the pages must hand them, credentials included, to their
+	 * RTCPeerConnections */
+	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
+				     "client-ice-servers=stun:127.0.0.1:3478\n"
+				     "turn-servers=turn:127.0.0.1:3478?transport=udp\n"
+				     "turn-secret=browser-test-secret\n");
 	if (!cb_test_daemon_start(d, &error))
 		g_error("daemon did not start: %s", error->message);
 	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
