@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "CbHttp"
 
 #include "cb-api.h"
+#include "cb-http-static.h"
 
 #define ADMIN    CB_ROLE_MASK(CB_ROLE_ADMIN)
 #define STAFF    CB_ROLE_MASK(CB_ROLE_STAFF)
@@ -70,6 +71,11 @@ static const CbHttpRoute cb_http_route_table[] = {
 	{"POST", "/whep/{session_id}", ADMIN | STAFF, FALSE, cb_api_whep_post},
 	{"PATCH", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_patch},
 	{"DELETE", "/whep/{session_id}/{resource}", ADMIN | STAFF, FALSE, cb_api_whep_delete},
+	/* the web pages (cb-http-static.c) */
+	{"GET", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},
+	{"HEAD", "/", CB_ROLES_NONE, FALSE, cb_http_static_root},
+	{"GET", "/web/{path*}", CB_ROLES_NONE, FALSE, cb_http_static_get},
+	{"HEAD", "/web/{path*}", CB_ROLES_NONE, FALSE, cb_http_static_get},
 };
 
 const CbHttpRoute *

@@ -287,6 +287,22 @@ cb_http_server_early_cb(SoupServer *soup, SoupServerMessage *msg, const char *pa
 
 /* --- routing --------------------------------------------------------------- */
 
+/* a last segment {name*} takes the rest of the path, slashes included
+ * (the pages under /web/): matches when the rest unescapes to text */
+static gboolean
+cb_http_route_match_tail(const char *want, GStrv have, guint from, GHashTable *params)
+{
+	g_autofree char *rest = g_strjoinv("/", have + from);
+	g_autofree char *value = g_uri_unescape_string(rest, NULL);
+
+	if (value == NULL || !g_utf8_validate(value, -1, NULL))
+		return FALSE;
+	if (params != NULL)
+		g_hash_table_insert(params, g_strndup(want + 1, strlen(want) - 3),
+				    g_steal_pointer(&value));
+	return TRUE;
+}
+
 /* matches @path against a pattern with {name} segments, filling @params */
 static gboolean
 cb_http_route_match(const char *pattern, const char *path, GHashTable *params)
@@ -295,6 +311,15 @@ cb_http_route_match(const char *pattern, const char *path, GHashTable *params)
 	g_auto(GStrv) have = g_strsplit(path, "/", -1);
 	guint n = g_strv_length(want);
 
+	if (n > 0 && g_str_has_suffix(want[n - 1], "*}")) {
+		if (g_strv_length(have) < n)
+			return FALSE;
+		for (guint i = 0; i < n - 1; i++) {
+			if (!g_str_equal(want[i], have[i]))
+				return FALSE;
+		}
+		return cb_http_route_match_tail(want[n - 1], have, n - 1, params);
+	}
 	if (g_strv_length(have) != n)
 		return FALSE;
 	for (guint i = 0; i < n; i++) {
