@@ -34,6 +34,7 @@ struct _CbRoom {
 	CbFloor floor;
 	char *floor_id;
 	gboolean confidential;
+	gboolean h264_vetoed; /* a peer offered video without a usable H.264 */
 	guint next_serial;
 };
 
@@ -167,6 +168,41 @@ cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience, C
 	return cb_room_lookup_slot(room, slot_id)->tee[track];
 }
 
+CbSlot *
+cb_room_get_floor_holder(CbRoom *room)
+{
+	return room->floor_id != NULL ? cb_room_lookup_slot(room, room->floor_id) : NULL;
+}
+
+CbCodec
+cb_room_get_floor_codec(CbRoom *room)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->peers);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbPeer *peer = value;
+
+		if (!peer->publisher && peer->video_codec != CB_CODEC_NONE &&
+		    g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+			return peer->video_codec;
+	}
+	return CB_CODEC_NONE;
+}
+
+gboolean
+cb_room_get_h264_allowed(CbRoom *room)
+{
+	return !room->h264_vetoed;
+}
+
+void
+cb_room_veto_h264(CbRoom *room)
+{
+	room->h264_vetoed = TRUE;
+}
+
 static CbSlot *
 cb_room_floor_slot(CbRoom *room, CbAudience audience)
 {
@@ -183,9 +219,13 @@ cb_room_floor_slot(CbRoom *room, CbAudience audience)
 static void
 cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
 {
-	g_autoptr(GstPad) src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
-	GstStructure *s =
-		gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, NULL);
+	g_autoptr(GstPad) src = NULL;
+	GstStructure *s;
+
+	if (slot->depay[CB_TRACK_VIDEO] == NULL)
+		return; /* no video codec yet: nothing to ask for */
+	src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
+	s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, NULL);
 
 	slot->last_key_request = g_get_monotonic_time();
 	slot->key_requests++;
@@ -316,6 +356,9 @@ cb_room_set_floor(CbRoom *room, const char *publisher_id, GError **error)
 			    publisher_id);
 		return FALSE;
 	}
+	if (publisher_id != NULL &&
+	    !cb_codec_check_floor(room, cb_room_lookup_slot(room, publisher_id), error))
+		return FALSE;
 	g_free(room->floor_id);
 	room->floor_id = g_strdup(publisher_id);
 	cb_room_apply_floor(room);
