@@ -206,7 +206,10 @@ cb_codec_parse_extmaps(const GstSDPMessage *msg, const GstSDPMedia *media, guint
 				index, id, mixed ? ", or 15-255 with extmap-allow-mixed" : "");
 			return FALSE;
 		}
-		if (track == CB_TRACK_AUDIO && g_str_equal(fields[1], CB_URI_AUDIO_LEVEL))
+		/* the answer cannot allow the two-byte form (webrtcbin 1.22 does not
+		 * answer extmap-allow-mixed): a level mapped above 14 is not forwarded */
+		if (track == CB_TRACK_AUDIO && g_str_equal(fields[1], CB_URI_AUDIO_LEVEL) &&
+		    id < 15)
 			offer->audio_level_id = (guint)id;
 	}
 	return TRUE;
@@ -291,10 +294,23 @@ cb_codec_section_caps(const GstSDPMedia *media, CbCodec codec, guint pt, guint a
 		if (value != NULL)
 			gst_structure_set_value(out, copied[i], value);
 	}
-	/* the only header extension the answer names: the room honours it */
+	/* the only header extension the answer names: the room honours it. The
+	 * form (direction, uri, attributes) is the one a payloader gives its
+	 * caps, with the voice activity flag it writes */
 	if (audio && audio_level_id != 0) {
 		g_autofree char *field = g_strdup_printf("extmap-%u", audio_level_id);
-		gst_structure_set(out, field, G_TYPE_STRING, CB_URI_AUDIO_LEVEL, NULL);
+		const char *parts[] = {"", CB_URI_AUDIO_LEVEL, "vad=on"};
+		GValue array = G_VALUE_INIT;
+
+		gst_value_array_init(&array, G_N_ELEMENTS(parts));
+		for (guint i = 0; i < G_N_ELEMENTS(parts); i++) {
+			GValue part = G_VALUE_INIT;
+
+			g_value_init(&part, G_TYPE_STRING);
+			g_value_set_string(&part, parts[i]);
+			gst_value_array_append_and_take_value(&array, &part);
+		}
+		gst_structure_take_value(out, field, &array);
 	}
 	return caps;
 }
@@ -491,4 +507,69 @@ cb_codec_check_floor(CbRoom *room, CbSlot *slot, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* ---- a payloader sees only its own codec ---- */
+
+typedef struct {
+	CbCodec codec;
+	gint matched; /* atomic: the last caps were of @codec */
+} CbCodecGuard;
+
+static gboolean
+cb_codec_caps_match(GstCaps *caps, CbCodec codec)
+{
+	const GstStructure *s = gst_caps_get_structure(caps, 0);
+
+	switch (codec) {
+	case CB_CODEC_VP8:
+		return gst_structure_has_name(s, "video/x-vp8");
+	case CB_CODEC_H264:
+		return gst_structure_has_name(s, "video/x-h264");
+	case CB_CODEC_OPUS:
+		return gst_structure_has_name(s, "audio/x-opus");
+	case CB_CODEC_NONE:
+	default:
+		return FALSE;
+	}
+}
+
+/* streaming thread */
+static GstPadProbeReturn
+cb_codec_guard_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CbCodecGuard *guard = user_data;
+
+	if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+		GstCaps *caps = NULL;
+
+		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+			gst_event_parse_caps(event, &caps);
+			g_atomic_int_set(&guard->matched, cb_codec_caps_match(caps, guard->codec));
+		} else if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) {
+			return GST_PAD_PROBE_OK;
+		}
+	}
+	return g_atomic_int_get(&guard->matched) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/*
+ * The floor's tee keeps the caps of what it carried last. A subscriber
+ * that joins the floor just after it moved from a publisher of another codec
+ * (allowed while nobody received it) would hand its payloader those stale
+ * caps before the new ones: until caps of its own codec come, the payloader
+ * gets neither caps nor segment nor buffers.
+ */
+void
+cb_codec_guard_payloader(GstElement *pay, CbCodec codec)
+{
+	g_autoptr(GstPad) sink = gst_element_get_static_pad(pay, "sink");
+	CbCodecGuard *guard = g_new0(CbCodecGuard, 1);
+
+	guard->codec = codec;
+	gst_pad_add_probe(sink,
+			  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER |
+				  GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			  cb_codec_guard_cb, guard, g_free);
 }

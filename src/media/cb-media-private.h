@@ -163,6 +163,8 @@ GstElement *cb_codec_make_payloader(CbCodec codec, guint pt, guint audio_level_i
 guint cb_codec_make_depayloader(CbCodec codec, GstElement *out[CB_MAX_DEPAY_ELEMENTS],
 				GError **error);
 void cb_codec_set_extensions(GstElement *rtp, guint audio_level_id);
+/* drops what reaches @pay before caps of @codec (stale caps of the floor) */
+void cb_codec_guard_payloader(GstElement *pay, CbCodec codec);
 /* the room's rules: which video codec a peer's offer gets (NONE and @error
  * if it cannot take the one it must), and whether a publisher may have the
  * floor; they fix a slot's codec where it was not fixed yet */

@@ -466,8 +466,10 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 		return FALSE;
 	}
 	g_object_get(pad, "transceiver", &trans, NULL);
+	/* the codec preferences are what the answer names, header extensions
+	 * included */
 	g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
-		     TRUE, NULL);
+		     TRUE, "codec-preferences", caps, NULL);
 	pay = cb_codec_make_payloader(section->codec, section->offer.pt[section->codec],
 				      section->offer.audio_level_id, error);
 	if (pay == NULL) {
@@ -475,6 +477,8 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 		gst_object_unref(pad);
 		return FALSE;
 	}
+	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+		cb_codec_guard_payloader(pay, section->codec);
 	peer->branch[t] =
 		cb_branch_new(cb_room_get_pipeline(room), tee, pay, peer->webrtc, pad, error);
 	gst_object_unref(pad);
