@@ -669,8 +669,10 @@ cb_room_peer_of_object(CbRoom *room, GstObject *object)
 			if (branch != NULL && (object == GST_OBJECT(branch->queue) ||
 					       object == GST_OBJECT(branch->pay)))
 				return peer;
-			if (peer->slot != NULL && object == GST_OBJECT(peer->slot->depay[t]))
-				return peer;
+			for (guint i = 0; peer->slot != NULL && i < CB_MAX_DEPAY_ELEMENTS; i++) {
+				if (object == GST_OBJECT(peer->slot->depay_chain[t][i]))
+					return peer;
+			}
 		}
 	}
 	return NULL;
