@@ -103,7 +103,9 @@ cb_test_daemon_wait_notify(CbTestDaemon *d, const char *needle, guint timeout_ms
 		char buffer[4096];
 		gssize n;
 
-		g_socket_set_timeout(d->notify, 1);
+		/* no socket timeout: it would cut this wait to 1 s, shorter than a
+		 * start on a loaded machine; the deadline bounds it */
+		g_socket_set_timeout(d->notify, 0);
 		if (!g_socket_condition_timed_wait(d->notify, G_IO_IN,
 						   deadline - g_get_monotonic_time(), NULL, NULL))
 			break;

@@ -115,7 +115,7 @@ peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
 {
 	CbTestPeer *peer = user_data;
 	g_autoptr(GstCaps) caps = NULL;
-	gboolean video;
+	gboolean video, h264;
 	GstElement *bin;
 	g_autoptr(GstElement) sink = NULL;
 	g_autoptr(GstPad) sink_pad = NULL;
@@ -126,9 +126,13 @@ peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
 	caps = gst_pad_get_current_caps(pad);
 	video = g_strcmp0(gst_structure_get_string(gst_caps_get_structure(caps, 0), "media"),
 			  "video") == 0;
-	bin = gst_parse_bin_from_description(video ? "rtpvp8depay ! vp8dec ! fakesink name=out"
-						   : "rtpopusdepay ! fakesink name=out",
-					     TRUE, NULL);
+	h264 = g_strcmp0(gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name"),
+			 "H264") == 0;
+	bin = gst_parse_bin_from_description(
+		!video ? "rtpopusdepay ! fakesink name=out"
+		: h264 ? "rtph264depay ! h264parse ! openh264dec ! fakesink name=out"
+		       : "rtpvp8depay ! vp8dec ! fakesink name=out",
+		TRUE, NULL);
 	g_assert_nonnull(bin);
 	sink = gst_bin_get_by_name(GST_BIN(bin), "out");
 	sink_pad = gst_element_get_static_pad(sink, "sink");

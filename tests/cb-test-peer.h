@@ -40,7 +40,7 @@ gboolean cb_test_timed_out_cb(gpointer data);
 /* ---- the test peer ---- */
 
 /* one GStreamer pipeline holding a webrtcbin named "w", ICE on 127.0.0.1
- * only (ICE-TCP and UPnP off); what it receives is decoded and counted:
+ * only (ICE-TCP and UPnP off); what it receives is decoded (VP8, H.264) and counted:
  * video frames per picture width, audio buffers */
 typedef struct _CbTestPeer CbTestPeer;
 

@@ -256,19 +256,43 @@ cb_floor_select(CbFloor *floor, CbAudience audience, CbSlot *slot)
 	}
 }
 
-static GstElement *
-cb_slot_make_depay(CbTrack track, GError **error)
+/* adds a depayloading chain for @codec in front of the slot's tee */
+static gboolean
+cb_slot_add_depay(CbSlot *slot, GstElement *pipeline, CbTrack track, CbCodec codec, GError **error)
 {
-	GstElement *depay =
-		cb_make(track == CB_TRACK_VIDEO ? "rtpvp8depay" : "rtpopusdepay", error);
+	GstElement **chain = slot->depay_chain[track];
+	guint n = cb_codec_make_depayloader(codec, chain, error);
 
+	if (n == 0)
+		return FALSE;
 	/* a lost keyframe would leave every gate that waits for one closed
 	 * until the publisher's next spontaneous keyframe (with a browser:
 	 * maybe never): on loss the depayloader asks for a new one, which the
 	 * publisher's peer hands to the room to merge (cb_peer_pad_added_cb) */
-	if (depay != NULL && track == CB_TRACK_VIDEO)
-		g_object_set(depay, "request-keyframe", TRUE, NULL);
-	return depay;
+	if (track == CB_TRACK_VIDEO &&
+	    g_object_class_find_property(G_OBJECT_GET_CLASS(chain[0]), "request-keyframe") != NULL)
+		g_object_set(chain[0], "request-keyframe", TRUE, NULL);
+	for (guint i = 0; i < n; i++) {
+		gst_bin_add(GST_BIN(pipeline), gst_object_ref(chain[i]));
+		if (i > 0)
+			gst_element_link(chain[i - 1], chain[i]);
+	}
+	gst_element_link(chain[n - 1], slot->tee[track]);
+	for (guint i = n; i > 0; i--)
+		gst_element_sync_state_with_parent(chain[i - 1]);
+	slot->depay[track] = chain[0];
+	return TRUE;
+}
+
+gboolean
+cb_slot_set_video_codec(CbSlot *slot, GstElement *pipeline, CbCodec codec, GError **error)
+{
+	g_return_val_if_fail(slot->video_codec == CB_CODEC_NONE, FALSE);
+
+	if (!cb_slot_add_depay(slot, pipeline, CB_TRACK_VIDEO, codec, error))
+		return FALSE;
+	slot->video_codec = codec;
+	return TRUE;
 }
 
 CbSlot *
@@ -279,26 +303,26 @@ cb_slot_new(GstElement *pipeline, CbFloor *floor, const char *id, CbPeerKind kin
 	slot->id = g_strdup(id);
 	slot->kind = kind;
 	for (guint t = 0; t < CB_N_TRACKS; t++) {
-		GstElement *depay = cb_slot_make_depay(t, error);
-		GstElement *tee = depay != NULL ? cb_make("tee", error) : NULL;
+		GstElement *tee = cb_make("tee", error);
 		g_autoptr(GstPad) tee_sink = NULL;
 
 		if (tee == NULL) {
-			if (depay != NULL)
-				gst_object_unref(gst_object_ref_sink(depay));
 			cb_slot_free(slot, floor);
 			return NULL;
 		}
 		g_object_set(tee, "allow-not-linked", TRUE, NULL);
-		gst_bin_add_many(GST_BIN(pipeline), depay, tee, NULL);
-		gst_element_link(depay, tee);
-		slot->depay[t] = gst_object_ref(depay);
+		gst_bin_add(GST_BIN(pipeline), tee);
 		slot->tee[t] = gst_object_ref(tee);
 		slot->mute[t] = cb_gate_new();
 		tee_sink = gst_element_get_static_pad(tee, "sink");
 		cb_gate_attach(slot->mute[t], tee_sink);
 		gst_element_sync_state_with_parent(tee);
-		gst_element_sync_state_with_parent(depay);
+		/* audio is always Opus; video waits for the codec an offer fixes */
+		if (t == CB_TRACK_AUDIO &&
+		    !cb_slot_add_depay(slot, pipeline, t, CB_CODEC_OPUS, error)) {
+			cb_slot_free(slot, floor);
+			return NULL;
+		}
 		for (guint a = 0; a < CB_N_AUDIENCES; a++) {
 			GstElement *selector = floor->selector[a][t];
 			g_autoptr(GstPad) pad = gst_element_request_pad_simple(selector, "sink_%u");
@@ -327,15 +351,23 @@ cb_slot_free(CbSlot *slot, CbFloor *floor)
 	for (guint t = 0; t < CB_N_TRACKS; t++) {
 		for (guint a = 0; a < CB_N_AUDIENCES; a++)
 			g_clear_pointer(&slot->floor_branch[a][t], cb_branch_free);
-		if (slot->depay[t] != NULL) {
-			GstObject *bin = GST_OBJECT_PARENT(slot->depay[t]);
-			gst_element_set_state(slot->depay[t], GST_STATE_NULL);
-			gst_element_set_state(slot->tee[t], GST_STATE_NULL);
-			if (bin != NULL)
-				gst_bin_remove_many(GST_BIN(bin), slot->depay[t], slot->tee[t],
-						    NULL);
+		for (guint i = 0; i < CB_MAX_DEPAY_ELEMENTS; i++) {
+			GstElement *element = slot->depay_chain[t][i];
+
+			if (element == NULL)
+				continue;
+			gst_element_set_state(element, GST_STATE_NULL);
+			if (GST_OBJECT_PARENT(element) != NULL)
+				gst_bin_remove(GST_BIN(GST_OBJECT_PARENT(element)), element);
+			gst_clear_object(&slot->depay_chain[t][i]);
 		}
-		gst_clear_object(&slot->depay[t]);
+		slot->depay[t] = NULL;
+		if (slot->tee[t] != NULL) {
+			gst_element_set_state(slot->tee[t], GST_STATE_NULL);
+			if (GST_OBJECT_PARENT(slot->tee[t]) != NULL)
+				gst_bin_remove(GST_BIN(GST_OBJECT_PARENT(slot->tee[t])),
+					       slot->tee[t]);
+		}
 		gst_clear_object(&slot->tee[t]);
 		g_clear_pointer(&slot->mute[t], cb_gate_unref);
 	}

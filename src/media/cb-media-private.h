@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
+#include <gst/sdp/sdp.h>
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-room.h"
@@ -25,6 +26,25 @@ typedef enum {
 
 /* a field of the room's own keyframe requests (GstForceKeyUnit upstream) */
 #define CB_ROOM_KEY_REQUEST_FIELD "cb-room"
+
+typedef enum {
+	CB_CODEC_NONE,
+	CB_CODEC_VP8,
+	CB_CODEC_H264,
+	CB_CODEC_OPUS,
+	CB_N_CODECS,
+} CbCodec;
+
+/* what one media section of an offer can carry (cb-codec.c) */
+typedef struct {
+	gboolean offered[CB_N_CODECS]; /* usable: H.264 only with a fitting fmtp */
+	guint pt[CB_N_CODECS];
+	const char *h264_problem; /* why an offered H.264 is unusable; NULL: it is not */
+	guint audio_level_id;     /* ssrc-audio-level's extmap id; 0: not offered */
+} CbCodecOffer;
+
+/* depayloader, and for H.264 parser and capsfilter */
+#define CB_MAX_DEPAY_ELEMENTS 3
 
 /*
  * A gate is what streaming threads read: probes drop buffers while it is
@@ -66,7 +86,13 @@ void cb_branch_free(CbBranch *branch);
 typedef struct {
 	char *id;
 	CbPeerKind kind;
+	/* the first element of each track's depayloading chain (NULL for video
+	 * until the slot's codec is fixed) and the ones after it */
 	GstElement *depay[CB_N_TRACKS];
+	GstElement *depay_chain[CB_N_TRACKS][CB_MAX_DEPAY_ELEMENTS];
+	/* fixed by the first offer that involves the slot (its publisher's, a
+	 * direct subscriber's, or the floor's when it holds the floor) */
+	CbCodec video_codec;
 	GstElement *tee[CB_N_TRACKS];
 	CbGate *mute[CB_N_TRACKS];                           /* on the tee's input */
 	CbBranch *floor_branch[CB_N_AUDIENCES][CB_N_TRACKS]; /* into the floor selectors */
@@ -92,6 +118,7 @@ typedef struct {
 	char *slot_id; /* subscriber: a publisher id or "floor" */
 	GstElement *webrtc;
 	CbBranch *branch[CB_N_TRACKS]; /* subscriber */
+	CbCodec video_codec;           /* what its video carries; NONE: no video */
 	CbSlot *slot;                  /* publisher: the slot it feeds */
 	gboolean have_offer;
 	guint n_mlines;
@@ -121,6 +148,39 @@ GMainContext *cb_room_get_context(CbRoom *room);
 void cb_room_foreach_peer(CbRoom *room, GHFunc func, gpointer user_data);
 void cb_room_emit_peer_quality(CbRoom *room, CbPeer *peer, const CbPeerQuality *quality);
 
+/* for the codec rules in cb-codec.c */
+CbSlot *cb_room_get_floor_holder(CbRoom *room);
+/* the codec the floor's video subscribers receive; NONE: it has none */
+CbCodec cb_room_get_floor_codec(CbRoom *room);
+gboolean cb_room_get_h264_allowed(CbRoom *room);
+void cb_room_veto_h264(CbRoom *room);
+
+/* cb-codec.c */
+const char *cb_codec_name(CbCodec codec);
+gboolean cb_codec_parse_section(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
+				CbTrack track, CbCodecOffer *offer, GError **error);
+/* @required if not NONE (@why says why, for the error), else @preferred
+ * if offered, else VP8, else H.264 */
+CbCodec cb_codec_choose(const CbCodecOffer *offer, CbCodec required, CbCodec preferred,
+			const char *why, GError **error);
+GstCaps *cb_codec_section_caps(const GstSDPMedia *media, CbCodec codec, guint pt,
+			       guint audio_level_id);
+GstElement *cb_codec_make_payloader(CbCodec codec, guint pt, guint audio_level_id, GError **error);
+guint cb_codec_make_depayloader(CbCodec codec, GstElement *out[CB_MAX_DEPAY_ELEMENTS],
+				GError **error);
+void cb_codec_set_extensions(GstElement *rtp, guint audio_level_id);
+/* drops what reaches @pay before caps of @codec (stale caps of the floor) */
+void cb_codec_guard_payloader(GstElement *pay, CbCodec codec);
+/* the room's rules: which video codec a peer's offer gets (NONE and @error
+ * if it cannot take the one it must), and whether a publisher may have the
+ * floor; they fix a slot's codec where it was not fixed yet */
+void cb_codec_note_offer(CbRoom *room, const CbCodecOffer *offer);
+CbCodec cb_codec_choose_for_publisher(CbRoom *room, CbPeer *peer, const CbCodecOffer *offer,
+				      GError **error);
+CbCodec cb_codec_choose_for_subscriber(CbRoom *room, CbPeer *peer, const CbCodecOffer *offer,
+				       GError **error);
+gboolean cb_codec_check_floor(CbRoom *room, CbSlot *slot, GError **error);
+
 /* cb-peer.c */
 CbPeer *cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 		    CbPeerKind kind, CbSlot *slot, GError **error);
@@ -135,6 +195,8 @@ GstElement *cb_peer_get_element(CbPeer *peer);
 CbSlot *cb_slot_new(GstElement *pipeline, CbFloor *floor, const char *id, CbPeerKind kind,
 		    GError **error);
 void cb_slot_free(CbSlot *slot, CbFloor *floor);
+/* fixes the slot's video codec and makes its depayloading chain; once only */
+gboolean cb_slot_set_video_codec(CbSlot *slot, GstElement *pipeline, CbCodec codec, GError **error);
 gboolean cb_floor_init(CbFloor *floor, GstElement *pipeline, GError **error);
 void cb_floor_clear(CbFloor *floor, GstElement *pipeline);
 /* points the floor of @audience at @slot (NULL: nobody) */

@@ -194,6 +194,10 @@ cb_peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
 		track = CB_TRACK_AUDIO;
 	else
 		return;
+	if (ref->depay[track] == NULL) {
+		cb_peer_post(ref, CB_PEER_EVENT_FAILED, 0, "a stream its offer did not announce");
+		return;
+	}
 	sink = gst_element_get_static_pad(ref->depay[track], "sink");
 	if (gst_pad_is_linked(sink) || gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
 		cb_peer_post(ref, CB_PEER_EVENT_FAILED, 0, "a second stream of one kind");
@@ -296,8 +300,6 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	ref->context = g_main_context_ref(cb_room_get_context(room));
 	ref->peer_id = g_strdup(peer_id);
 	ref->serial = serial;
-	for (guint t = 0; publisher && t < CB_N_TRACKS; t++)
-		ref->depay[t] = gst_object_ref(slot->depay[t]);
 	/* handlers are destroyed in dispose, before the data goes */
 	g_object_set_data_full(G_OBJECT(webrtc), "cb-peer-ref", ref, cb_peer_ref_release);
 	g_signal_connect(webrtc, "notify::connection-state",
@@ -331,8 +333,11 @@ cb_peer_free(CbPeer *peer, GstElement *pipeline)
 	for (guint t = 0; t < CB_N_TRACKS; t++)
 		g_clear_pointer(&peer->branch[t], cb_branch_free);
 	for (guint t = 0; peer->slot != NULL && t < CB_N_TRACKS; t++) {
-		g_autoptr(GstPad) sink = gst_element_get_static_pad(peer->slot->depay[t], "sink");
-		g_autoptr(GstPad) src = gst_pad_get_peer(sink);
+		g_autoptr(GstPad) sink =
+			peer->slot->depay[t] != NULL
+				? gst_element_get_static_pad(peer->slot->depay[t], "sink")
+				: NULL;
+		g_autoptr(GstPad) src = sink != NULL ? gst_pad_get_peer(sink) : NULL;
 
 		if (src != NULL && GST_PAD_PARENT(src) == peer->webrtc)
 			gst_pad_unlink(src, sink);
@@ -356,33 +361,10 @@ cb_peer_get_element(CbPeer *peer)
 
 typedef struct {
 	CbTrack track;
-	guint pt;
+	CbCodecOffer offer;
+	CbCodec codec;      /* the one the room uses */
 	GstSDPMedia *media; /* borrowed from the message */
 } CbOfferSection;
-
-static gboolean
-cb_peer_find_codec(const GstSDPMedia *media, const char *codec, guint *pt)
-{
-	for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++) {
-		const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, i);
-		guint64 number = 0;
-		const char *space;
-
-		if (g_strcmp0(attr->key, "rtpmap") != 0 || attr->value == NULL)
-			continue;
-		space = strchr(attr->value, ' ');
-		if (space == NULL || g_ascii_strncasecmp(space + 1, codec, strlen(codec)) != 0)
-			continue;
-		{
-			g_autofree char *num = g_strndup(attr->value, space - attr->value);
-			if (!g_ascii_string_to_unsigned(num, 10, 0, 127, &number, NULL))
-				continue;
-		}
-		*pt = (guint)number;
-		return TRUE;
-	}
-	return FALSE;
-}
 
 static gboolean
 cb_peer_has_attribute(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
@@ -419,14 +401,9 @@ cb_peer_check_section(const GstSDPMessage *msg, guint index, gboolean publisher,
 			    kind != NULL ? kind : "");
 		return FALSE;
 	}
-	if (!cb_peer_find_codec(media,
-				section->track == CB_TRACK_VIDEO ? "VP8/90000" : "opus/48000",
-				&section->pt)) {
-		g_set_error(error, CB_ERROR, CB_ERROR_UNSUPPORTED_MEDIA_TYPE,
-			    "media section %u offers no %s", index,
-			    section->track == CB_TRACK_VIDEO ? "VP8" : "Opus");
+	if (!cb_codec_parse_section(msg, media, index, section->track, &section->offer, error))
 		return FALSE;
-	}
+	section->codec = section->track == CB_TRACK_AUDIO ? CB_CODEC_OPUS : CB_CODEC_NONE;
 	cb_peer_direction(media, &sends, &receives);
 	if (publisher ? !sends : !receives) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,
@@ -490,29 +467,15 @@ cb_peer_parse_offer(const CbMediaConfig *config, gboolean publisher, const char 
 	return g_steal_pointer(&msg);
 }
 
-/* the caps of one section as the room will use it: the client's payload type,
- * its feedback, and no header extension (the room sends none) */
+/* the caps of one section as the room will use it: the codec it chose, the
+ * client's payload type, its feedback, and only the header extensions the
+ * room forwards */
 static GstCaps *
 cb_peer_section_caps(const CbOfferSection *section)
 {
-	g_autoptr(GstCaps) offered = gst_sdp_media_get_caps_from_media(section->media, section->pt);
-	GstStructure *in = offered != NULL ? gst_caps_get_structure(offered, 0) : NULL;
-	gboolean video = section->track == CB_TRACK_VIDEO;
-	GstCaps *caps = gst_caps_new_simple(
-		"application/x-rtp", "media", G_TYPE_STRING, video ? "video" : "audio",
-		"encoding-name", G_TYPE_STRING, video ? "VP8" : "OPUS", "clock-rate", G_TYPE_INT,
-		video ? 90000 : 48000, "payload", G_TYPE_INT, (gint)section->pt, NULL);
-	GstStructure *out = gst_caps_get_structure(caps, 0);
-	static const char *const copied[] = {"rtcp-fb-nack",    "rtcp-fb-nack-pli",
-					     "rtcp-fb-ccm-fir", "encoding-params",
-					     "minptime",        "useinbandfec"};
-
-	for (guint i = 0; in != NULL && i < G_N_ELEMENTS(copied); i++) {
-		const GValue *value = gst_structure_get_value(in, copied[i]);
-		if (value != NULL)
-			gst_structure_set_value(out, copied[i], value);
-	}
-	return caps;
+	return cb_codec_section_caps(section->media, section->codec,
+				     section->offer.pt[section->codec],
+				     section->offer.audio_level_id);
 }
 
 static gboolean
@@ -534,18 +497,19 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 		return FALSE;
 	}
 	g_object_get(pad, "transceiver", &trans, NULL);
+	/* the codec preferences are what the answer names, header extensions
+	 * included */
 	g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack",
-		     TRUE, NULL);
-	pay = gst_element_factory_make(t == CB_TRACK_VIDEO ? "rtpvp8pay" : "rtpopuspay", NULL);
+		     TRUE, "codec-preferences", caps, NULL);
+	pay = cb_codec_make_payloader(section->codec, section->offer.pt[section->codec],
+				      section->offer.audio_level_id, error);
 	if (pay == NULL) {
-		g_set_error_literal(
-			error, CB_ERROR, CB_ERROR_INTERNAL,
-			"GStreamer RTP payloaders are missing (gstreamer1.0-plugins-good)");
+		gst_element_release_request_pad(peer->webrtc, pad);
+		gst_object_unref(pad);
 		return FALSE;
 	}
-	g_object_set(pay, "pt", section->pt, NULL);
-	if (t == CB_TRACK_VIDEO)
-		g_object_set(pay, "picture-id-mode", 2 /* 15 bits */, NULL);
+	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+		cb_codec_guard_payloader(pay, section->codec);
 	peer->branch[t] =
 		cb_branch_new(cb_room_get_pipeline(room), tee, pay, peer->webrtc, pad, error);
 	gst_object_unref(pad);
@@ -605,6 +569,40 @@ cb_peer_answer_cb(GstPromise *promise, gpointer user_data)
 	gst_promise_unref(promise);
 }
 
+/* picks the video codec, and points a publisher's tracks at its slot's
+ * depayloaders with the header extension ids its client offered */
+static gboolean
+cb_peer_choose_codecs(CbRoom *room, CbPeer *peer, CbOfferSection *sections, guint n, GError **error)
+{
+	CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
+
+	for (guint i = 0; i < n; i++) {
+		if (sections[i].track != CB_TRACK_VIDEO)
+			continue;
+		cb_codec_note_offer(room, &sections[i].offer);
+		sections[i].codec =
+			peer->publisher ? cb_codec_choose_for_publisher(room, peer,
+									&sections[i].offer, error)
+					: cb_codec_choose_for_subscriber(room, peer,
+									 &sections[i].offer, error);
+		if (sections[i].codec == CB_CODEC_NONE)
+			return FALSE;
+		peer->video_codec = sections[i].codec;
+	}
+	for (guint i = 0; peer->publisher && i < n; i++) {
+		CbTrack t = sections[i].track;
+
+		/* the slot outlives its publisher: a publisher that comes back sets
+		 * its own ids; pad-added, which reads ref->depay, comes after this */
+		if (t == CB_TRACK_AUDIO)
+			cb_codec_set_extensions(peer->slot->depay[t],
+						sections[i].offer.audio_level_id);
+		if (ref->depay[t] == NULL)
+			ref->depay[t] = gst_object_ref(peer->slot->depay[t]);
+	}
+	return TRUE;
+}
+
 gboolean
 cb_peer_apply_offer(CbRoom *room, CbPeer *peer, const char *sdp, GError **error)
 {
@@ -623,7 +621,7 @@ cb_peer_apply_offer(CbRoom *room, CbPeer *peer, const char *sdp, GError **error)
 	}
 	msg = cb_peer_parse_offer(cb_room_get_config(room), peer->publisher, sdp, sections, &n,
 				  error);
-	if (msg == NULL)
+	if (msg == NULL || !cb_peer_choose_codecs(room, peer, sections, n, error))
 		return FALSE;
 	/* webrtcbin gives the m-lines of an offer to unassociated transceivers in
 	 * the order they were made: make them in the offer's order */

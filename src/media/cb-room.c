@@ -34,6 +34,7 @@ struct _CbRoom {
 	CbFloor floor;
 	char *floor_id;
 	gboolean confidential;
+	gboolean h264_vetoed; /* a peer offered video without a usable H.264 */
 	guint next_serial;
 	CbQualitySampler *quality; /* NULL: not sampled */
 };
@@ -185,6 +186,41 @@ cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience, C
 	return cb_room_lookup_slot(room, slot_id)->tee[track];
 }
 
+CbSlot *
+cb_room_get_floor_holder(CbRoom *room)
+{
+	return room->floor_id != NULL ? cb_room_lookup_slot(room, room->floor_id) : NULL;
+}
+
+CbCodec
+cb_room_get_floor_codec(CbRoom *room)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->peers);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbPeer *peer = value;
+
+		if (!peer->publisher && peer->video_codec != CB_CODEC_NONE &&
+		    g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+			return peer->video_codec;
+	}
+	return CB_CODEC_NONE;
+}
+
+gboolean
+cb_room_get_h264_allowed(CbRoom *room)
+{
+	return !room->h264_vetoed;
+}
+
+void
+cb_room_veto_h264(CbRoom *room)
+{
+	room->h264_vetoed = TRUE;
+}
+
 static CbSlot *
 cb_room_floor_slot(CbRoom *room, CbAudience audience)
 {
@@ -201,10 +237,15 @@ cb_room_floor_slot(CbRoom *room, CbAudience audience)
 static void
 cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
 {
-	g_autoptr(GstPad) src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
+	g_autoptr(GstPad) src = NULL;
+	GstStructure *s;
+
+	if (slot->depay[CB_TRACK_VIDEO] == NULL)
+		return; /* no video codec yet: nothing to ask for */
+	src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
 	/* marked, so the publisher's peer lets it through (cb_peer_upstream_event_cb) */
-	GstStructure *s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE,
-					    CB_ROOM_KEY_REQUEST_FIELD, G_TYPE_BOOLEAN, TRUE, NULL);
+	s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE,
+			      CB_ROOM_KEY_REQUEST_FIELD, G_TYPE_BOOLEAN, TRUE, NULL);
 
 	slot->last_key_request = g_get_monotonic_time();
 	slot->key_requests++;
@@ -339,6 +380,9 @@ cb_room_set_floor(CbRoom *room, const char *publisher_id, GError **error)
 			    publisher_id);
 		return FALSE;
 	}
+	if (publisher_id != NULL &&
+	    !cb_codec_check_floor(room, cb_room_lookup_slot(room, publisher_id), error))
+		return FALSE;
 	g_free(room->floor_id);
 	room->floor_id = g_strdup(publisher_id);
 	cb_room_apply_floor(room);
@@ -649,8 +693,10 @@ cb_room_peer_of_object(CbRoom *room, GstObject *object)
 			if (branch != NULL && (object == GST_OBJECT(branch->queue) ||
 					       object == GST_OBJECT(branch->pay)))
 				return peer;
-			if (peer->slot != NULL && object == GST_OBJECT(peer->slot->depay[t]))
-				return peer;
+			for (guint i = 0; peer->slot != NULL && i < CB_MAX_DEPAY_ELEMENTS; i++) {
+				if (object == GST_OBJECT(peer->slot->depay_chain[t][i]))
+					return peer;
+			}
 		}
 	}
 	return NULL;
