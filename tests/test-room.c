@@ -33,6 +33,7 @@ typedef struct {
 	CbTestPeer *peer;
 	char *room_state;
 	guint descriptions;
+	char *answer; /* the room's last answer */
 } Client;
 
 struct _Fixture {
@@ -82,6 +83,7 @@ client_free(gpointer data)
 
 	cb_test_peer_free(client->peer);
 	g_free(client->room_state);
+	g_free(client->answer);
 	g_free(client);
 }
 
@@ -192,6 +194,8 @@ room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, c
 	g_assert_cmpstr(type, ==, "answer");
 	g_assert_nonnull(client);
 	client->descriptions++;
+	g_free(client->answer);
+	client->answer = g_strdup(sdp);
 	cb_test_peer_set_answer(client->peer, sdp);
 }
 
@@ -314,6 +318,48 @@ test_both_ways(Fixture *fx, gconstpointer data)
 
 /* the floor moves from one publisher to another without renegotiation, and
  * keyframe requests to one publisher are merged */
+/* NACK and RTX offered, as browsers do: it is what makes webrtcbin announce
+ * an SSRC group in its answer */
+static void
+offer_retransmission(CbTestPeer *peer)
+{
+	GArray *transceivers = NULL;
+
+	g_signal_emit_by_name(cb_test_peer_get_webrtc(peer), "get-transceivers", &transceivers);
+	g_assert_nonnull(transceivers);
+	for (guint i = 0; i < transceivers->len; i++)
+		g_object_set(g_array_index(transceivers, GObject *, i), "do-nack", TRUE, NULL);
+	g_array_unref(transceivers);
+}
+
+/* webrtcbin announces a subscriber's video as the FID group "0 X", X an SSRC
+ * the room never sends: a browser bound to it never shows the video. The
+ * answer the client gets announces no SSRC; the streams still arrive. */
+static void
+test_subscriber_answer_announces_no_ssrc(Fixture *fx, gconstpointer data)
+{
+	Client *first, *sees;
+	gint64 until;
+
+	/* bp1 flowing, as a browser finds the room: its media reaches the new
+	 * subscriber's branch before that subscriber's offer comes (that is
+	 * when webrtcbin announces SSRCs) */
+	publisher_new(fx, "bp1", CB_PEER_KIND_BRIDGE_POINT, W_BP1);
+	first = subscriber_new(fx, "first-sees-bp1", "bp1", CB_PEER_KIND_HALL);
+	WAIT_UNTIL(client_frames_at(first, W_BP1) >= 5);
+	sees = client_add(fx, cb_test_peer_new_subscriber("sees-bp1"));
+	offer_retransmission(sees->peer);
+	g_assert_true(cb_room_add_subscriber(fx->room, "sees-bp1", "bp1", CB_PEER_KIND_HALL, NULL));
+	until = g_get_monotonic_time() + G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, FALSE);
+	client_negotiate(sees);
+	WAIT_UNTIL(client_frames_at(sees, W_BP1) >= 10 && client_audio(sees) >= 10);
+	g_assert_nonnull(sees->answer);
+	g_assert_null(strstr(sees->answer, "a=ssrc"));
+	g_assert_nonnull(strstr(sees->answer, "m=video"));
+}
+
 static void
 test_floor_switch(Fixture *fx, gconstpointer data)
 {
@@ -603,6 +649,8 @@ main(int argc, char **argv)
 
 	g_test_add("/civic-bridge/room/media-both-ways", Fixture, NULL, fixture_set_up,
 		   test_both_ways, fixture_tear_down);
+	g_test_add("/civic-bridge/room/subscriber-answer-announces-no-ssrc", Fixture, NULL,
+		   fixture_set_up, test_subscriber_answer_announces_no_ssrc, fixture_tear_down);
 	g_test_add("/civic-bridge/room/floor-switch", Fixture, NULL, fixture_set_up,
 		   test_floor_switch, fixture_tear_down);
 	g_test_add("/civic-bridge/room/confidential", Fixture, NULL, fixture_set_up,

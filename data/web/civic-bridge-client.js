@@ -35,16 +35,6 @@ function describeRefusal(code, message) {
 	return message;
 }
 
-// The daemon's answer to a subscriber may announce, for video, an SSRC that
-// is not the one its forwarding payloader sends (seen with GStreamer 1.22's
-// webrtcbin); Chromium then decodes the stream as an unsignalled one and
-// never attaches it to the receiver's track. Without a=ssrc lines every
-// stream of the answer is unsignalled and routed by payload type, which
-// bundles one video and one audio section without ambiguity.
-export function withoutSsrcLines(sdp) {
-	return sdp.split('\r\n').filter((line) => !/^a=ssrc(-group)?:/.test(line)).join('\r\n');
-}
-
 /** RTCIceServer objects from the daemon's ice_servers: URI strings or
  * {urls, username?, credential?} objects. */
 export function toIceServers(list) {
@@ -590,8 +580,7 @@ export class CivicBridgeClient extends EventTarget {
 			return;
 		const pc = peer.pc;
 		try {
-			const sdp = peer.publisher ? message.sdp : withoutSsrcLines(message.sdp);
-			await pc.setRemoteDescription({ type: 'answer', sdp });
+			await pc.setRemoteDescription({ type: 'answer', sdp: message.sdp });
 			peer.answered = true;
 			for (const c of peer.remoteCandidates.splice(0))
 				await pc.addIceCandidate(c);

@@ -707,6 +707,34 @@ cb_peer_create_answer(CbPeer *peer)
 	gst_promise_unref(promise);
 }
 
+/* webrtcbin 1.22 announces a subscriber's video as "a=ssrc-group:FID 0 X"
+ * with a=ssrc lines for X only: a primary SSRC of 0 and a retransmission
+ * SSRC that the forwarding payloader never sends. A browser binds its
+ * receiver to what is announced and then decodes the real stream without
+ * ever showing it. The client gets the answer without SSRC lines: every
+ * stream of a one-way subscriber is then told apart by payload type (one
+ * video and one audio section), which browsers and WHEP players handle. */
+static char *
+cb_peer_answer_for_client(CbPeer *peer, const char *sdp)
+{
+	g_auto(GStrv) lines = NULL;
+	GString *out;
+
+	if (peer->publisher)
+		return g_strdup(sdp);
+	lines = g_strsplit(sdp, "\n", -1);
+	out = g_string_sized_new(strlen(sdp));
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_str_has_prefix(lines[i], "a=ssrc:") ||
+		    g_str_has_prefix(lines[i], "a=ssrc-group:"))
+			continue;
+		g_string_append(out, lines[i]);
+		if (lines[i + 1] != NULL)
+			g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
 cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event)
 {
@@ -715,6 +743,7 @@ cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event)
 		cb_peer_create_answer(peer);
 		break;
 	case CB_PEER_EVENT_ANSWER: {
+		g_autofree char *answer = NULL;
 		GstSDPMessage *msg = NULL;
 		GstWebRTCSessionDescription *desc;
 
@@ -725,7 +754,8 @@ cb_peer_handle_event(CbRoom *room, CbPeer *peer, CbPeerEvent *event)
 		desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
 		g_signal_emit_by_name(peer->webrtc, "set-local-description", desc, NULL);
 		gst_webrtc_session_description_free(desc);
-		cb_room_emit_local_description(room, peer, "answer", event->text);
+		answer = cb_peer_answer_for_client(peer, event->text);
+		cb_room_emit_local_description(room, peer, "answer", answer);
 		break;
 	}
 	case CB_PEER_EVENT_CANDIDATE:

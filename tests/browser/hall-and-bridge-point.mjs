@@ -138,19 +138,16 @@ try {
 		}
 	});
 
-	await check('the client module reads ice_servers of both shapes and drops SSRC lines', async () => {
+	await check('the client module reads ice_servers of both shapes', async () => {
 		const got = await hall.evaluate(async () => {
 			const m = await import('/web/civic-bridge-client.js');
 			return {
 				servers: m.toIceServers(['stun:127.0.0.1:3478', { urls: ['turn:h:3478'], username: 'u', credential: 'c' }, '', 7, {}, null]),
-				sdp: m.withoutSsrcLines('v=0\r\na=ssrc:1 cname:x\r\na=ssrc-group:FID 1 2\r\na=mid:0\r\n'),
 			};
 		});
 		const want = JSON.stringify([{ urls: 'stun:127.0.0.1:3478' }, { urls: ['turn:h:3478'], username: 'u', credential: 'c' }]);
 		if (JSON.stringify(got.servers) !== want)
 			throw new Error(`toIceServers: ${JSON.stringify(got.servers)}`);
-		if (got.sdp !== 'v=0\r\na=mid:0\r\n')
-			throw new Error(`withoutSsrcLines: ${JSON.stringify(got.sdp)}`);
 	});
 
 	// keyboard only: focus Join and press Enter on the hall; click on the bridge point
