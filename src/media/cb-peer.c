@@ -295,6 +295,13 @@ cb_peer_free(CbPeer *peer, GstElement *pipeline)
 {
 	if (peer == NULL)
 		return;
+	/* webrtcbin holds what enters it until DTLS is up: the queue thread of a
+	 * subscriber that never connected waits inside it, holding the lock that
+	 * stopping the queue takes. Flushing this peer's own pads releases it. */
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		if (peer->branch[t] != NULL && peer->branch[t]->sink_pad != NULL)
+			gst_pad_send_event(peer->branch[t]->sink_pad, gst_event_new_flush_start());
+	}
 	/* subscriber branches leave their tees first: a branch whose webrtcbin is
 	 * already stopped would answer the tee with FLUSHING */
 	for (guint t = 0; t < CB_N_TRACKS; t++)
