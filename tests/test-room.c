@@ -11,34 +11,26 @@
  * Publishers differ by picture width, which tells their frames apart.
  */
 
-#include <gst/gst.h>
-#define GST_USE_UNSTABLE_API
-#include <gst/webrtc/webrtc.h>
-#include <gst/sdp/sdp.h>
-#include <nice/agent.h>
 #include <string.h>
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-room.h"
 
+#include "cb-test-peer.h"
+
 /* private to the media module and its tests */
 GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);
 
-#define WAIT_MS  20000
-#define PORT_MIN 31000
-#define PORT_MAX 31999
+#define PORT_MIN   31000
+#define PORT_MAX   31999
+#define WAIT_UNTIL CB_TEST_WAIT_UNTIL
 
 typedef struct _Fixture Fixture;
 
+/* a test peer and what the room told about it */
 typedef struct {
 	Fixture *fx;
-	char *peer_id;
-	GstElement *pipeline;
-	GstElement *webrtc;
-	GMutex lock;
-	GHashTable *frames_by_width; /* width -> decoded frames */
-	gint frames;                 /* atomic */
-	gint audio;                  /* atomic */
+	CbTestPeer *peer;
 	char *room_state;
 	guint descriptions;
 } Client;
@@ -81,256 +73,91 @@ room_warned(const char *part)
 	return FALSE;
 }
 
-/* ---- waiting: every wait is bounded and woken by the event it waits for ---- */
-
-static gboolean
-timed_out_cb(gpointer data)
-{
-	*(gboolean *)data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-	do {                                                                                       \
-		gboolean timed_out_ = FALSE;                                                       \
-		guint timer_ = g_timeout_add(WAIT_MS, timed_out_cb, &timed_out_);                  \
-		while (!(cond) && !timed_out_)                                                     \
-			g_main_context_iteration(NULL, TRUE);                                      \
-		if (!timed_out_)                                                                   \
-			g_source_remove(timer_);                                                   \
-		if (!(cond))                                                                       \
-			g_error("timed out waiting for %s", #cond);                                \
-	} while (0)
-
-/* ---- test peers ---- */
+/* ---- test peers (tests/cb-test-peer.c), negotiated through the room's C API ---- */
 
 static void
 client_free(gpointer data)
 {
 	Client *client = data;
 
-	gst_element_set_state(client->pipeline, GST_STATE_NULL);
-	gst_object_unref(client->pipeline);
-	g_hash_table_unref(client->frames_by_width);
-	g_mutex_clear(&client->lock);
+	cb_test_peer_free(client->peer);
 	g_free(client->room_state);
-	g_free(client->peer_id);
 	g_free(client);
 }
 
 static guint
-client_frames_at(Client *client, gint width)
+client_frames_at(Client *client, guint width)
 {
-	guint n;
-
-	g_mutex_lock(&client->lock);
-	n = GPOINTER_TO_UINT(g_hash_table_lookup(client->frames_by_width, GINT_TO_POINTER(width)));
-	g_mutex_unlock(&client->lock);
-	return n;
+	return cb_test_peer_frames_at(client->peer, width);
 }
 
-static GstPadProbeReturn
-client_video_frame_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+static guint
+client_frames(Client *client)
 {
-	Client *client = user_data;
-	g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
-	gint width = 0;
-	gpointer key;
-
-	if (caps != NULL)
-		gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
-	key = GINT_TO_POINTER(width);
-	g_mutex_lock(&client->lock);
-	g_hash_table_insert(
-		client->frames_by_width, key,
-		GUINT_TO_POINTER(
-			GPOINTER_TO_UINT(g_hash_table_lookup(client->frames_by_width, key)) + 1));
-	g_mutex_unlock(&client->lock);
-	g_atomic_int_inc(&client->frames);
-	g_main_context_wakeup(NULL);
-	return GST_PAD_PROBE_OK;
+	return cb_test_peer_frames(client->peer);
 }
 
-static GstPadProbeReturn
-client_audio_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+static guint
+client_audio(Client *client)
 {
-	Client *client = user_data;
-
-	g_atomic_int_inc(&client->audio);
-	g_main_context_wakeup(NULL);
-	return GST_PAD_PROBE_OK;
+	return cb_test_peer_audio(client->peer);
 }
 
-/* the test peer's own streaming thread: decode what the room sends */
-static void
-client_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
-{
-	Client *client = user_data;
-	g_autoptr(GstCaps) caps = NULL;
-	const char *media;
-	gboolean video;
-	GstElement *bin;
-	g_autoptr(GstElement) sink = NULL;
-	g_autoptr(GstPad) sink_pad = NULL;
-	g_autoptr(GstPad) bin_pad = NULL;
-
-	if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
-		return;
-	caps = gst_pad_get_current_caps(pad);
-	media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
-	video = g_strcmp0(media, "video") == 0;
-	bin = gst_parse_bin_from_description(video ? "rtpvp8depay ! vp8dec ! fakesink name=out"
-						   : "rtpopusdepay ! fakesink name=out",
-					     TRUE, NULL);
-	g_assert_nonnull(bin);
-	sink = gst_bin_get_by_name(GST_BIN(bin), "out");
-	sink_pad = gst_element_get_static_pad(sink, "sink");
-	gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
-			  video ? client_video_frame_cb : client_audio_cb, client, NULL);
-	gst_bin_add(GST_BIN(client->pipeline), bin);
-	gst_element_sync_state_with_parent(bin);
-	bin_pad = gst_element_get_static_pad(bin, "sink");
-	g_assert_cmpint(gst_pad_link(pad, bin_pad), ==, GST_PAD_LINK_OK);
-}
-
-typedef struct {
-	Fixture *fx;
-	char *peer_id;
-	guint mline;
-	char *candidate;
-} ClientCandidate;
-
-static gboolean
-client_candidate_to_room_cb(gpointer data)
-{
-	ClientCandidate *c = data;
-	g_autoptr(GError) error = NULL;
-
-	if (c->fx->room != NULL && cb_room_has_peer(c->fx->room, c->peer_id)) {
-		cb_room_add_remote_candidate(c->fx->room, c->peer_id, c->mline, c->candidate,
-					     &error);
-		g_assert_no_error(error);
-	}
-	g_free(c->peer_id);
-	g_free(c->candidate);
-	g_free(c);
-	return G_SOURCE_REMOVE;
-}
-
-/* the test peer's thread: hand the candidate to the main context, as the
+/* the test peer's candidate, on the main context: to the room, as the
  * signalling will */
 static void
-client_ice_candidate_cb(GstElement *webrtc, guint mline, const char *candidate, gpointer user_data)
+client_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpointer user_data)
 {
 	Client *client = user_data;
-	ClientCandidate *c = g_new0(ClientCandidate, 1);
+	const char *peer_id = cb_test_peer_get_name(peer);
+	g_autoptr(GError) error = NULL;
 
-	c->fx = client->fx;
-	c->peer_id = g_strdup(client->peer_id);
-	c->mline = mline;
-	c->candidate = g_strdup(candidate);
-	g_idle_add(client_candidate_to_room_cb, c);
+	if (client->fx->room != NULL && cb_room_has_peer(client->fx->room, peer_id)) {
+		cb_room_add_remote_candidate(client->fx->room, peer_id, mline, candidate, &error);
+		g_assert_no_error(error);
+	}
 }
 
-static void
-client_use_loopback(GstElement *webrtc)
+static Client *
+client_add(Fixture *fx, CbTestPeer *peer)
 {
-	g_autoptr(GObject) ice = NULL;
-	g_autoptr(GObject) agent = NULL;
-	NiceAddress address;
+	Client *client = g_new0(Client, 1);
 
-	g_object_get(webrtc, "ice-agent", &ice, NULL);
-	g_object_set(ice, "ice-tcp", FALSE, NULL);
-	g_object_get(ice, "agent", &agent, NULL);
-	g_object_set(agent, "upnp", FALSE, NULL);
-	nice_address_init(&address);
-	g_assert_true(nice_address_set_from_string(&address, "127.0.0.1"));
-	nice_agent_add_local_address(NICE_AGENT(agent), &address);
+	client->fx = fx;
+	client->peer = peer;
+	cb_test_peer_set_candidate_func(peer, client_candidate_cb, client);
+	g_hash_table_insert(fx->clients, (gpointer)cb_test_peer_get_name(peer), client);
+	return client;
 }
 
 static Client *
 client_new(Fixture *fx, const char *peer_id, const char *description)
 {
-	Client *client = g_new0(Client, 1);
-	g_autoptr(GError) error = NULL;
-
-	client->fx = fx;
-	client->peer_id = g_strdup(peer_id);
-	g_mutex_init(&client->lock);
-	client->frames_by_width = g_hash_table_new(NULL, NULL);
-	client->pipeline = gst_parse_launch(description, &error);
-	g_assert_no_error(error);
-	if (!GST_IS_PIPELINE(client->pipeline)) {
-		/* a description of one element gives that element */
-		GstElement *pipeline = gst_pipeline_new(NULL);
-		gst_bin_add(GST_BIN(pipeline), client->pipeline);
-		client->pipeline = gst_object_ref_sink(pipeline);
-	}
-	client->webrtc = gst_bin_get_by_name(GST_BIN(client->pipeline), "w");
-	gst_object_unref(client->webrtc); /* the pipeline holds it */
-	client_use_loopback(client->webrtc);
-	g_signal_connect(client->webrtc, "on-ice-candidate", G_CALLBACK(client_ice_candidate_cb),
-			 client);
-	g_signal_connect(client->webrtc, "pad-added", G_CALLBACK(client_pad_added_cb), client);
-	g_hash_table_insert(fx->clients, client->peer_id, client);
-	return client;
+	return client_add(fx, cb_test_peer_new(peer_id, description));
 }
 
 /* offers, and hands the offer to the room as the signalling will */
-static char *
-client_make_offer(Client *client)
-{
-	GstPromise *promise = gst_promise_new();
-	GstWebRTCSessionDescription *offer = NULL;
-	char *text;
-
-	g_assert_cmpint(gst_element_set_state(client->pipeline, GST_STATE_PLAYING), !=,
-			GST_STATE_CHANGE_FAILURE);
-	g_signal_emit_by_name(client->webrtc, "create-offer", NULL, promise);
-	/* webrtcbin always replies; its thread needs nothing from this one */
-	g_assert_cmpint(gst_promise_wait(promise), ==, GST_PROMISE_RESULT_REPLIED);
-	gst_structure_get(gst_promise_get_reply(promise), "offer",
-			  GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-	gst_promise_unref(promise);
-	g_assert_nonnull(offer);
-	g_signal_emit_by_name(client->webrtc, "set-local-description", offer, NULL);
-	text = gst_sdp_message_as_text(offer->sdp);
-	gst_webrtc_session_description_free(offer);
-	return text;
-}
-
 static void
 client_negotiate(Client *client)
 {
-	g_autofree char *offer = client_make_offer(client);
+	g_autofree char *offer = cb_test_peer_offer(client->peer, FALSE);
 	g_autoptr(GError) error = NULL;
 
-	cb_room_set_remote_description(client->fx->room, client->peer_id, "offer", offer, &error);
+	cb_room_set_remote_description(client->fx->room, cb_test_peer_get_name(client->peer),
+				       "offer", offer, &error);
 	g_assert_no_error(error);
 }
 
+/* keyframes only when asked (PLI) */
 static Client *
 publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, int width)
 {
-	g_autofree char *description = g_strdup_printf(
-		"webrtcbin name=w bundle-policy=max-bundle latency=50 "
-		"videotestsrc is-live=true pattern=ball ! "
-		"video/x-raw,width=%d,height=96,framerate=15/1 ! "
-		"vp8enc deadline=1 cpu-used=8 keyframe-max-dist=100000 ! "
-		"rtpvp8pay pt=96 picture-id-mode=15-bit ! "
-		"application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
-		"rtcp-fb-nack-pli=true ! w. "
-		"audiotestsrc is-live=true wave=ticks ! audio/x-raw,rate=48000,channels=1 ! "
-		"opusenc ! rtpopuspay pt=111 ! "
-		"application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! "
-		"w.",
-		width);
 	g_autoptr(GError) error = NULL;
 	Client *client;
 
 	cb_room_add_publisher(fx->room, peer_id, kind, &error);
 	g_assert_no_error(error);
-	client = client_new(fx, peer_id, description);
+	client = client_add(fx, cb_test_peer_new_publisher(peer_id, width, 100000));
 	client_negotiate(client);
 	return client;
 }
@@ -340,24 +167,10 @@ subscriber_new(Fixture *fx, const char *peer_id, const char *slot, CbPeerKind ki
 {
 	g_autoptr(GError) error = NULL;
 	Client *client;
-	/* payload types unlike the publishers': the room must rewrite them */
-	g_autoptr(GstCaps) video = gst_caps_from_string(
-		"application/x-rtp,media=video,encoding-name=VP8,payload=101,clock-rate=90000,"
-		"rtcp-fb-nack-pli=true");
-	g_autoptr(GstCaps) audio = gst_caps_from_string(
-		"application/x-rtp,media=audio,encoding-name=OPUS,payload=109,clock-rate=48000,"
-		"encoding-params=(string)2");
-	GstWebRTCRTPTransceiver *trans = NULL;
 
 	cb_room_add_subscriber(fx->room, peer_id, slot, kind, &error);
 	g_assert_no_error(error);
-	client = client_new(fx, peer_id, "webrtcbin name=w bundle-policy=max-bundle latency=50");
-	g_signal_emit_by_name(client->webrtc, "add-transceiver",
-			      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, video, &trans);
-	gst_clear_object(&trans);
-	g_signal_emit_by_name(client->webrtc, "add-transceiver",
-			      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, audio, &trans);
-	gst_clear_object(&trans);
+	client = client_add(fx, cb_test_peer_new_subscriber(peer_id));
 	client_negotiate(client);
 	return client;
 }
@@ -375,16 +188,11 @@ room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, c
 			  Fixture *fx)
 {
 	Client *client = client_get(fx, peer_id);
-	GstSDPMessage *msg = NULL;
-	GstWebRTCSessionDescription *answer;
 
 	g_assert_cmpstr(type, ==, "answer");
 	g_assert_nonnull(client);
 	client->descriptions++;
-	g_assert_cmpint(gst_sdp_message_new_from_text(sdp, &msg), ==, GST_SDP_OK);
-	answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-	g_signal_emit_by_name(client->webrtc, "set-remote-description", answer, NULL);
-	gst_webrtc_session_description_free(answer);
+	cb_test_peer_set_answer(client->peer, sdp);
 }
 
 static void
@@ -402,7 +210,7 @@ room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const ch
 		fx->port_out_of_range = TRUE;
 	g_assert_cmpstr(fields[2], ==, "UDP"); /* ICE-TCP is off */
 	fx->candidates++;
-	g_signal_emit_by_name(client->webrtc, "add-ice-candidate", mline, candidate);
+	cb_test_peer_add_candidate(client->peer, mline, candidate);
 }
 
 static void
@@ -489,8 +297,7 @@ test_both_ways(Fixture *fx, gconstpointer data)
 
 	WAIT_UNTIL(client_frames_at(hall_sees, W_BP1) >= 10 &&
 		   client_frames_at(bp1_sees, W_HALL) >= 10);
-	WAIT_UNTIL(g_atomic_int_get(&hall_sees->audio) >= 10 &&
-		   g_atomic_int_get(&bp1_sees->audio) >= 10);
+	WAIT_UNTIL(client_audio(hall_sees) >= 10 && client_audio(bp1_sees) >= 10);
 	g_assert_cmpuint(client_frames_at(hall_sees, W_HALL), ==, 0);
 	g_assert_cmpuint(client_frames_at(bp1_sees, W_BP1), ==, 0);
 	WAIT_UNTIL(connected(fx, "hall") && connected(fx, "bp1") &&
@@ -571,28 +378,26 @@ test_confidential(Fixture *fx, gconstpointer data)
 	bp_direct = subscriber_new(fx, "bp2-citizen", "citizen", CB_PEER_KIND_BRIDGE_POINT);
 
 	WAIT_UNTIL(connected(fx, "bp2-floor") && connected(fx, "bp2-citizen"));
-	WAIT_UNTIL(client_frames_at(hall_floor, W_CITIZEN) >= 15 &&
-		   g_atomic_int_get(&hall_floor->audio) >= 25);
-	g_assert_cmpint(g_atomic_int_get(&bp_floor->frames), ==, 0);
-	g_assert_cmpint(g_atomic_int_get(&bp_floor->audio), ==, 0);
-	g_assert_cmpint(g_atomic_int_get(&bp_direct->frames), ==, 0);
-	g_assert_cmpint(g_atomic_int_get(&bp_direct->audio), ==, 0);
+	WAIT_UNTIL(client_frames_at(hall_floor, W_CITIZEN) >= 15 && client_audio(hall_floor) >= 25);
+	g_assert_cmpint(client_frames(bp_floor), ==, 0);
+	g_assert_cmpint(client_audio(bp_floor), ==, 0);
+	g_assert_cmpint(client_frames(bp_direct), ==, 0);
+	g_assert_cmpint(client_audio(bp_direct), ==, 0);
 
 	/* the case is over: the same bridge point subscriptions now carry it */
 	cb_room_set_confidential(fx->room, FALSE);
 	WAIT_UNTIL(client_frames_at(bp_floor, W_CITIZEN) >= 5 &&
-		   client_frames_at(bp_direct, W_CITIZEN) >= 5 &&
-		   g_atomic_int_get(&bp_floor->audio) > 0);
+		   client_frames_at(bp_direct, W_CITIZEN) >= 5 && client_audio(bp_floor) > 0);
 	/* and confidential again stops them */
 	cb_room_set_confidential(fx->room, TRUE);
 	{
-		guint floor_audio = g_atomic_int_get(&bp_floor->audio);
-		guint hall_audio = g_atomic_int_get(&hall_floor->audio);
-		WAIT_UNTIL((guint)g_atomic_int_get(&hall_floor->audio) >= hall_audio + 100);
+		guint floor_audio = client_audio(bp_floor);
+		guint hall_audio = client_audio(hall_floor);
+		WAIT_UNTIL(client_audio(hall_floor) >= hall_audio + 100);
 		/* packets let through before the gate closed may still be in the
 		 * branch queue (300 ms at most) and the client's jitterbuffer: 2 s of
 		 * audio is 100 packets */
-		g_assert_cmpuint(g_atomic_int_get(&bp_floor->audio), <=, floor_audio + 25);
+		g_assert_cmpuint(client_audio(bp_floor), <=, floor_audio + 25);
 	}
 }
 
@@ -646,7 +451,7 @@ test_remove_and_failure(Fixture *fx, gconstpointer data)
 	/* muting a publisher stops its frames; unmuting brings them back */
 	cb_room_mute(fx->room, "bp1", TRUE, TRUE, &error);
 	g_assert_no_error(error);
-	before = g_atomic_int_get(&s1->audio);
+	before = client_audio(s1);
 	{
 		guint hall_frames = client_frames_at(s3, W_HALL);
 		guint bp1_frames = client_frames_at(s1, W_BP1);
@@ -690,7 +495,7 @@ test_bad_input(Fixture *fx, gconstpointer data)
 			    "webrtcbin name=w videotestsrc is-live=true ! vp8enc deadline=1 ! "
 			    "rtpvp8pay ! application/x-rtp,media=video,encoding-name=VP8,"
 			    "payload=96,clock-rate=90000 ! w.");
-	offer = client_make_offer(client);
+	offer = cb_test_peer_offer(client->peer, FALSE);
 
 	expect_error(cb_room_set_remote_description(fx->room, "p", "offer", "hello", &error),
 		     &error, CB_ERROR_INVALID);
@@ -720,10 +525,10 @@ test_bad_input(Fixture *fx, gconstpointer data)
 		g_autofree char *recvonly = NULL;
 		GstWebRTCRTPTransceiver *trans = NULL;
 
-		g_signal_emit_by_name(sub->webrtc, "add-transceiver",
+		g_signal_emit_by_name(cb_test_peer_get_webrtc(sub->peer), "add-transceiver",
 				      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
 		gst_clear_object(&trans);
-		recvonly = client_make_offer(sub);
+		recvonly = cb_test_peer_offer(sub->peer, FALSE);
 		expect_error(
 			cb_room_set_remote_description(fx->room, "p", "offer", recvonly, &error),
 			&error, CB_ERROR_INVALID);

@@ -259,7 +259,16 @@ cb_floor_select(CbFloor *floor, CbAudience audience, CbSlot *slot)
 static GstElement *
 cb_slot_make_depay(CbTrack track, GError **error)
 {
-	return cb_make(track == CB_TRACK_VIDEO ? "rtpvp8depay" : "rtpopusdepay", error);
+	GstElement *depay =
+		cb_make(track == CB_TRACK_VIDEO ? "rtpvp8depay" : "rtpopusdepay", error);
+
+	/* a lost keyframe would leave every gate that waits for one closed
+	 * until the publisher's next spontaneous keyframe (with a browser:
+	 * maybe never): on loss the depayloader asks for a new one, which the
+	 * publisher's peer hands to the room to merge (cb_peer_pad_added_cb) */
+	if (depay != NULL && track == CB_TRACK_VIDEO)
+		g_object_set(depay, "request-keyframe", TRUE, NULL);
+	return depay;
 }
 
 CbSlot *

@@ -23,6 +23,9 @@ typedef enum {
 /* m-lines an offer may have: one video and one audio */
 #define CB_MAX_MLINES 2
 
+/* a field of the room's own keyframe requests (GstForceKeyUnit upstream) */
+#define CB_ROOM_KEY_REQUEST_FIELD "cb-room"
+
 /*
  * A gate is what streaming threads read: probes drop buffers while it is
  * closed, and drop delta frames until a keyframe while it waits for one. The

@@ -168,6 +168,9 @@ cb_peer_ice_candidate_cb(GstElement *webrtc, guint mline, const char *candidate,
 	cb_peer_post(user_data, CB_PEER_EVENT_CANDIDATE, mline, candidate);
 }
 
+static GstPadProbeReturn cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info,
+						   gpointer user_data);
+
 /* streaming thread: see the comment at the top */
 static void
 cb_peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
@@ -195,10 +198,16 @@ cb_peer_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
 		cb_peer_post(ref, CB_PEER_EVENT_FAILED, 0, "a second stream of one kind");
 		return;
 	}
+	/* on this peer's own pad, so it goes with the peer, not with the slot */
+	if (track == CB_TRACK_VIDEO)
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, cb_peer_upstream_event_cb,
+				  cb_peer_ref_acquire(ref), cb_peer_ref_release);
 	cb_peer_post(ref, CB_PEER_EVENT_TRACK_UP, track, NULL);
 }
 
-/* streaming thread: a subscriber's client asked for a keyframe (PLI or FIR) */
+/* streaming thread: a subscriber's client asked for a keyframe (PLI or
+ * FIR), or a publisher's depayloader after a loss; the room's own requests
+ * (marked) go on to the publisher */
 static GstPadProbeReturn
 cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -208,7 +217,8 @@ cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data
 	if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM)
 		return GST_PAD_PROBE_OK;
 	s = gst_event_get_structure(event);
-	if (s == NULL || !gst_structure_has_name(s, "GstForceKeyUnit"))
+	if (s == NULL || !gst_structure_has_name(s, "GstForceKeyUnit") ||
+	    gst_structure_has_field(s, CB_ROOM_KEY_REQUEST_FIELD))
 		return GST_PAD_PROBE_OK;
 	cb_peer_post(user_data, CB_PEER_EVENT_KEYFRAME, 0, NULL);
 	/* the room merges requests and sends them to whoever feeds the branch */

@@ -184,8 +184,9 @@ static void
 cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
 {
 	g_autoptr(GstPad) src = gst_element_get_static_pad(slot->depay[CB_TRACK_VIDEO], "src");
-	GstStructure *s =
-		gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE, NULL);
+	/* marked, so the publisher's peer lets it through (cb_peer_upstream_event_cb) */
+	GstStructure *s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE,
+					    CB_ROOM_KEY_REQUEST_FIELD, G_TYPE_BOOLEAN, TRUE, NULL);
 
 	slot->last_key_request = g_get_monotonic_time();
 	slot->key_requests++;
@@ -243,9 +244,13 @@ cb_room_request_keyframe(CbRoom *room, CbSlot *slot)
 	g_source_attach(slot->key_timer, room->context);
 }
 
+/* the slot whose publisher is to send a keyframe for @peer: a subscriber's
+ * source, or a publisher's own slot (a loss on its way to the room) */
 static CbSlot *
 cb_room_subscriber_source(CbRoom *room, CbPeer *peer)
 {
+	if (peer->publisher)
+		return cb_room_lookup_slot(room, peer->id);
 	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
 		return cb_room_floor_slot(room, cb_audience_of(peer->kind));
 	return cb_room_lookup_slot(room, peer->slot_id);
