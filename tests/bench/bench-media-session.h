@@ -75,6 +75,7 @@ typedef struct {
 	GPtrArray *ops;   /* BmSig *, one per bridge point */
 	BmSig *citizen;
 	BmSource *hall_source;
+	BmReplay *hall_replay;
 	GPtrArray *sources; /* BmSource *: hall, bridge points, citizen */
 	GPtrArray *pubs;    /* BmPeer * (owned by their BmSig) */
 	GPtrArray *subs;    /* BmPeer * */
@@ -101,9 +102,9 @@ gboolean bm_all_left(gpointer peers);
 
 /* staff, operator and citizen WebSockets */
 gboolean bm_connect_clients(Bm *bm);
+/* the hall publishes (first of bm->pubs) */
+gboolean bm_start_hall(Bm *bm);
 /* bench-media-capacity.c: sets up the whole session, measures, reports */
 void bm_capacity(Bm *bm, double *per_packet_us);
-/* every peer but the hall's publisher leaves */
-void bm_clear_session(Bm *bm);
 
 G_END_DECLS

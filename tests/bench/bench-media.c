@@ -106,6 +106,11 @@ bm_join_one(Bm *bm, guint k, GArray *ms)
 	if (bm_sig_negotiate(sig, bm->s->session, peer, FALSE, "hall") &&
 	    bm_wait(bm_peer_first_frame_cond, peer, BM_FRAME_WAIT_MS))
 		bm_join_record(peer, ms);
+	else
+		g_printerr("  join %u: no decoded frame within %d ms (state %s, %" G_GUINT64_FORMAT
+			   " packets received; the hall has sent %u keyframes on request)\n",
+			   k, BM_FRAME_WAIT_MS, peer->state != NULL ? peer->state : "none",
+			   peer->sink->total, bm_replay_keyframe_requests(bm->hall_replay));
 	bm_leave_all(peers);
 }
 
@@ -141,9 +146,16 @@ bm_join_many(Bm *bm, guint round, GArray *ms)
 			BmPeer *peer = g_ptr_array_index(peers, i);
 			bm_sig_offer(peer->owner, peer, NULL);
 		}
+		guint before = ms->len;
 		bm_wait(bm_all_first_frames, peers, 3 * BM_FRAME_WAIT_MS);
 		for (guint i = 0; i < peers->len; i++)
 			bm_join_record(g_ptr_array_index(peers, i), ms);
+		g_print("  round %u: %u of %u decoded a frame; keyframes the hall was asked for so "
+			"far: %u\n",
+			round + 1, ms->len - before, peers->len,
+			bm_replay_keyframe_requests(bm->hall_replay));
+	} else {
+		g_printerr("  round %u: not every join was answered\n", round + 1);
 	}
 	bm_leave_all(peers);
 }
@@ -403,10 +415,16 @@ bm_run(Bm *bm, const char *self)
 		g_printerr("the WebSocket clients could not connect\n");
 		return 1;
 	}
-	bm_capacity(bm, &daemon_us);
-	bm_clear_session(bm);
+	/* joins and cycles first, in a room where only the hall publishes: after
+	 * the capacity window a loaded machine has left its mark (see
+	 * docs/PERFORMANCE.md) */
+	if (!bm_start_hall(bm)) {
+		g_printerr("the hall could not publish\n");
+		return 1;
+	}
 	bm_joins(bm);
 	bm_cycles(bm);
+	bm_capacity(bm, &daemon_us);
 	g_ptr_array_set_size(bm->staff, 0);
 	g_ptr_array_set_size(bm->ops, 0);
 	g_clear_pointer(&bm->citizen, bm_sig_free);

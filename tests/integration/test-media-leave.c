@@ -52,14 +52,15 @@ send_offer(CbTestSig *sig, const char *handle, const char *sdp)
 /* a bridge point subscribes to the hall, gets its answer, never connects
  * (its webrtcbin is gone, no candidate was sent) and leaves; three times,
  * then the daemon still answers and the hall's own subscriber still gets
- * frames */
+ * frames; then it leaves, connected, and a newcomer still gets the hall */
 static void
 test_leave_before_connected(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
 	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op[0]);
 	g_autoptr(JsonObject) pong = NULL;
-	CbTestPeer *watcher;
+	g_autoptr(JsonObject) gone = NULL;
+	CbTestPeer *watcher, *newcomer;
 	guint before;
 
 	cb_test_sig_publish(staff, f->session, "cam", W_HALL);
@@ -91,6 +92,12 @@ test_leave_before_connected(MediaFixture *f, gconstpointer data)
 	pong = cb_test_sig_wait(op, "pong", NULL, NULL);
 	before = cb_test_peer_frames_at(watcher, W_HALL);
 	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(watcher, W_HALL) >= before + 5);
+
+	/* a connected subscriber leaves too; the hall still reaches a newcomer */
+	cb_test_sig_send(op, "{\"type\":\"leave\",\"peer\":\"watch\"}");
+	gone = cb_test_sig_wait(op, "peer-left", "peer", "watch");
+	newcomer = cb_test_sig_subscribe(op, f->session, "hall", "newcomer");
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(newcomer, W_HALL) >= 5);
 }
 
 int
