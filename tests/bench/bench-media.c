@@ -4,15 +4,16 @@
  * Synthetic peers in this process replay a clip of VP8 (about 1 Mbps) and
  * Opus encoded once at start-up, so the generator encodes nothing.
  *
- * 1. Capacity (bench-media-capacity.c): one live session with the hall,
+ * 1. Join time: offer sent to the first decoded video frame at a bridge
+ *    point subscribing to the hall (which publishes alone), alone (J times)
+ *    and B at once (R rounds).
+ * 2. C join-and-leave cycles (1000): join, offer, answer, leave; threads,
+ *    descriptors and memory before and after.
+ * 3. Capacity (bench-media-capacity.c): one live session with the hall,
  *    B bridge points (30) and an admitted citizen publishing, routed as a
  *    session is, recording off; over D seconds (20) the daemon's CPU, loss,
  *    forwarding delay, CPU per forwarded packet; threads, memory and
  *    descriptors per connected peer.
- * 2. Join time: offer sent to the first decoded video frame at a bridge
- *    point subscribing to the hall, alone (J times) and B at once (R rounds).
- * 3. C join-and-leave cycles (1000): join, offer, answer, leave; threads,
- *    descriptors and memory before and after.
  * 4. Baselines in the same run (bench-media-relay.c): a bare webrtcbin
  *    pair's join time, and the CPU per forwarded packet of a bare
  *    two-webrtcbin relay and of a plain GStreamer UDP relay, each in its own
