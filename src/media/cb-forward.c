@@ -165,17 +165,25 @@ cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement
  * is leaky), and stopping the queue waits for its own thread only.
  */
 void
+cb_branch_detach(CbBranch *branch)
+{
+	g_autoptr(GstPad) peer = NULL;
+
+	if (branch == NULL || branch->tee_pad == NULL)
+		return;
+	peer = gst_pad_get_peer(branch->tee_pad);
+	if (peer != NULL)
+		gst_pad_unlink(branch->tee_pad, peer);
+	gst_element_release_request_pad(branch->tee, branch->tee_pad);
+	gst_clear_object(&branch->tee_pad);
+}
+
+void
 cb_branch_free(CbBranch *branch)
 {
 	if (branch == NULL)
 		return;
-	if (branch->tee_pad != NULL) {
-		g_autoptr(GstPad) peer = gst_pad_get_peer(branch->tee_pad);
-		if (peer != NULL)
-			gst_pad_unlink(branch->tee_pad, peer);
-		gst_element_release_request_pad(branch->tee, branch->tee_pad);
-		gst_clear_object(&branch->tee_pad);
-	}
+	cb_branch_detach(branch);
 	gst_element_set_state(branch->queue, GST_STATE_NULL);
 	if (branch->pay != NULL)
 		gst_element_set_state(branch->pay, GST_STATE_NULL);

@@ -78,6 +78,8 @@ typedef struct {
 
 CbBranch *cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay,
 			GstElement *sink_owner, GstPad *sink_pad, GError **error);
+/* leaves the tee: nothing more enters the branch (idempotent; main context) */
+void cb_branch_detach(CbBranch *branch);
 /* unlinks and destroys; call on the main context */
 void cb_branch_free(CbBranch *branch);
 

@@ -329,7 +329,17 @@ cb_peer_free(CbPeer *peer, GstElement *pipeline)
 	if (peer == NULL)
 		return;
 	/* subscriber branches leave their tees first: a branch whose webrtcbin is
-	 * already stopped would answer the tee with FLUSHING */
+	 * stopped or flushing would answer the tee with FLUSHING, which would stop
+	 * the publisher's stream for everyone. Then the peer's own pads are
+	 * flushed: webrtcbin holds what enters it until DTLS is up, so the queue
+	 * thread of a subscriber that never connected waits inside it, holding
+	 * the lock that stopping the queue takes. */
+	for (guint t = 0; t < CB_N_TRACKS; t++)
+		cb_branch_detach(peer->branch[t]);
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		if (peer->branch[t] != NULL && peer->branch[t]->sink_pad != NULL)
+			gst_pad_send_event(peer->branch[t]->sink_pad, gst_event_new_flush_start());
+	}
 	for (guint t = 0; t < CB_N_TRACKS; t++)
 		g_clear_pointer(&peer->branch[t], cb_branch_free);
 	for (guint t = 0; peer->slot != NULL && t < CB_N_TRACKS; t++) {
