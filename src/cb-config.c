@@ -363,6 +363,15 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_turn_credential_ttl_seconds),
 	 60,
 	 604800},
+	{{"media", "turn-for-daemon", "false",
+	  "true: the daemon's own peers also relay through the first of turn-servers (a daemon "
+	  "behind NAT); false: TURN is for clients only. An unreachable TURN server delays every "
+	  "answer that waits for ICE gathering (WHIP, WHEP).",
+	  TRUE},
+	 CB_KEY_BOOL,
+	 CB_OFF(media_turn_for_daemon),
+	 0,
+	 0},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;

@@ -71,6 +71,7 @@ typedef struct {
 	char *media_turn_servers; /* comma-separated turn: URIs (TURN REST); NULL: none */
 	char *media_turn_secret;  /* shared with the TURN servers; never logged */
 	guint media_turn_credential_ttl_seconds;
+	gboolean media_turn_for_daemon;
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

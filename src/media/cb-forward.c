@@ -111,6 +111,47 @@ cb_make(const char *factory, GError **error)
 	return element;
 }
 
+/* what the isolating probe on a branch queue's input needs */
+typedef struct {
+	GstPad *queue_src;
+	gint reported; /* atomic */
+} CbBranchGuard;
+
+static void
+cb_branch_guard_free(gpointer data)
+{
+	CbBranchGuard *guard = data;
+
+	gst_object_unref(guard->queue_src);
+	g_free(guard);
+}
+
+/* streaming thread, on the queue's input: once the queue could not push
+ * (its subscriber's elements failed: not negotiated, an error), the queue
+ * would hand that failure back to the shared tee, and the tee to the
+ * publisher, which would then stop for everyone. What comes is dropped
+ * instead, and the failure is posted once as the queue's error, which
+ * removes that subscriber alone (a queue posts none itself before EOS). */
+static GstPadProbeReturn
+cb_branch_isolate_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CbBranchGuard *guard = user_data;
+	GstFlowReturn last = gst_pad_get_last_flow_return(guard->queue_src);
+	g_autoptr(GstObject) queue = NULL;
+
+	if (last > GST_FLOW_EOS)
+		return GST_PAD_PROBE_OK;
+	if (last != GST_FLOW_EOS && g_atomic_int_compare_and_exchange(&guard->reported, 0, 1) &&
+	    (queue = gst_pad_get_parent(pad)) != NULL) {
+		g_autoptr(GError) error =
+			g_error_new(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+				    "a subscriber's branch stopped: %s", gst_flow_get_name(last));
+		gst_element_post_message(GST_ELEMENT(queue),
+					 gst_message_new_error(queue, error, NULL));
+	}
+	return GST_PAD_PROBE_DROP;
+}
+
 CbBranch *
 cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
 	      GstPad *sink_pad, GError **error)
@@ -150,6 +191,13 @@ cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement
 		return NULL;
 	}
 	queue_sink = gst_element_get_static_pad(queue, "sink");
+	{
+		CbBranchGuard *guard = g_new0(CbBranchGuard, 1);
+		guard->queue_src = gst_element_get_static_pad(queue, "src");
+		gst_pad_add_probe(queue_sink,
+				  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+				  cb_branch_isolate_probe_cb, guard, cb_branch_guard_free);
+	}
 	cb_gate_attach(branch->gate, queue_sink);
 	if (pay != NULL)
 		gst_element_sync_state_with_parent(pay);

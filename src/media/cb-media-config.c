@@ -41,8 +41,8 @@ cb_media_config_set_turn(CbMediaConfig *media, const CbConfig *config)
 
 	g_clear_pointer(&media->turn_server, g_free);
 	g_clear_pointer(&media->turn_secret, g_free);
-	if (servers[0] != NULL && g_strstrip(servers[0])[0] != '\0' &&
-	    config->media_turn_secret != NULL) {
+	if (config->media_turn_for_daemon && servers[0] != NULL &&
+	    g_strstrip(servers[0])[0] != '\0' && config->media_turn_secret != NULL) {
 		media->turn_server = g_strdup(servers[0]);
 		media->turn_secret = g_strdup(config->media_turn_secret);
 	}

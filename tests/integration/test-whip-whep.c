@@ -783,7 +783,7 @@ test_coturn_takes_credentials(void)
 	turn = turn_start(SECRET);
 	config = g_strdup_printf("[media]\nice-addresses=127.0.0.1\n"
 				 "turn-servers=turn:127.0.0.1:%u?transport=udp\n"
-				 "turn-secret=" SECRET "\n",
+				 "turn-secret=" SECRET "\nturn-for-daemon=true\n",
 				 turn->port);
 	fixture_setup(f, config);
 	path = route("whep", f->session, NULL);
