@@ -46,6 +46,8 @@ struct _Fixture {
 
 /* warnings of the room, which a test expects or must not see */
 static GPtrArray *room_warnings;
+/* how many times the room told that a publisher's video came in */
+static gint room_video_tracks_up; /* atomic */
 
 static GLogWriterOutput
 log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
@@ -61,6 +63,9 @@ log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 	}
 	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, "CbRoom") == 0)
 		g_ptr_array_add(room_warnings, g_strdup(message));
+	if ((level & G_LOG_LEVEL_INFO) && g_strcmp0(domain, "CbRoom") == 0 && message != NULL &&
+	    g_str_has_suffix(message, " publishes video"))
+		g_atomic_int_inc(&room_video_tracks_up);
 	return g_log_writer_default(level, fields, n_fields, user_data);
 }
 
@@ -247,8 +252,12 @@ fixture_set_up(Fixture *fx, gconstpointer data)
 	defaults->media_udp_port_min = PORT_MIN;
 	defaults->media_udp_port_max = PORT_MAX;
 	defaults->media_max_candidates = 5;
+	/* @data: a keyframe-interval-ms of the test's own */
+	if (data != NULL)
+		defaults->media_keyframe_interval_ms = GPOINTER_TO_UINT(data);
 	cb_media_config_init(&config, defaults);
 	g_ptr_array_set_size(room_warnings, 0);
+	g_atomic_int_set(&room_video_tracks_up, 0);
 	fx->clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, client_free);
 	fx->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	fx->room = cb_room_new(42, &config, &error);
@@ -314,6 +323,31 @@ test_both_ways(Fixture *fx, gconstpointer data)
 	late = subscriber_new(fx, "late-sees-bp1", "bp1", CB_PEER_KIND_HALL);
 	WAIT_UNTIL(client_frames_at(late, W_BP1) >= 5);
 	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "bp1"), >=, 1);
+}
+
+/* longer than any wait of a test: a second request to one publisher cannot
+ * come within the test */
+#define KEYFRAME_INTERVAL_MINUTE 60000
+
+/* a joining subscriber's keyframe is asked for when its connection is up,
+ * not when its offer arrives: a keyframe sent before could not reach it, and
+ * the request would spend the publisher's interval (here a minute), leaving
+ * the subscriber black until the next one */
+static void
+test_join_keyframe_when_connected(Fixture *fx, gconstpointer data)
+{
+	Client *sees;
+
+	publisher_new(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	/* the hall's video is in the room: a request could reach the hall */
+	WAIT_UNTIL(connected(fx, "hall") && g_atomic_int_get(&room_video_tracks_up) == 1);
+	sees = subscriber_new(fx, "bp1-sees-hall", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "hall"), ==, 0);
+
+	WAIT_UNTIL(connected(fx, "bp1-sees-hall"));
+	WAIT_UNTIL(client_frames_at(sees, W_HALL) >= 5 && client_audio(sees) >= 5);
+	/* the one request of the interval was the one it could use */
+	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "hall"), ==, 1);
 }
 
 /* the floor moves from one publisher to another without renegotiation, and
@@ -649,6 +683,9 @@ main(int argc, char **argv)
 
 	g_test_add("/civic-bridge/room/media-both-ways", Fixture, NULL, fixture_set_up,
 		   test_both_ways, fixture_tear_down);
+	g_test_add("/civic-bridge/room/join-keyframe-when-connected", Fixture,
+		   GUINT_TO_POINTER(KEYFRAME_INTERVAL_MINUTE), fixture_set_up,
+		   test_join_keyframe_when_connected, fixture_tear_down);
 	g_test_add("/civic-bridge/room/subscriber-answer-announces-no-ssrc", Fixture, NULL,
 		   fixture_set_up, test_subscriber_answer_announces_no_ssrc, fixture_tear_down);
 	g_test_add("/civic-bridge/room/floor-switch", Fixture, NULL, fixture_set_up,

@@ -65,7 +65,7 @@ cb_gate_unref(CbGate *gate)
 static gboolean
 cb_gate_passes(CbGate *gate, GstBuffer *buffer)
 {
-	if (!g_atomic_int_get(&gate->open))
+	if (!g_atomic_int_get(&gate->open) || g_atomic_int_get(&gate->held))
 		return FALSE;
 	if (g_atomic_int_get(&gate->need_key)) {
 		if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))

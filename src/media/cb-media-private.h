@@ -48,14 +48,15 @@ typedef struct {
 
 /*
  * A gate is what streaming threads read: probes drop buffers while it is
- * closed, and drop delta frames until a keyframe while it waits for one. The
- * main context writes it; both sides only use atomics. Reference counted,
- * since a probe holds one.
+ * closed or held, and drop delta frames until a keyframe while it waits for
+ * one. The main context writes it; both sides only use atomics. Reference
+ * counted, since a probe holds one.
  */
 typedef struct {
 	gint ref;
 	gint open;     /* atomic */
 	gint need_key; /* atomic */
+	gint held;     /* atomic: a subscriber's branch until its connection is up */
 } CbGate;
 
 CbGate *cb_gate_new(void);
@@ -100,6 +101,9 @@ typedef struct {
 	CbBranch *floor_branch[CB_N_AUDIENCES][CB_N_TRACKS]; /* into the floor selectors */
 	gint64 last_key_request;                             /* monotonic µs; 0: never */
 	GSource *key_timer;                                  /* a merged request pending */
+	/* the pending request is wanted by more than subscribers waiting for
+	 * their first keyframe, so it goes out even if they have had one */
+	gboolean key_timer_required;
 	guint key_requests;
 } CbSlot;
 

@@ -230,6 +230,27 @@ cb_peer_upstream_event_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data
 	return GST_PAD_PROBE_DROP;
 }
 
+/* RTCP bandwidth of every RTP session, in rtpsession's units (bits per
+ * second, though its documentation says bytes) */
+#define CB_RTCP_BANDWIDTH 50000.0
+
+/* webrtcbin's thread, as it makes the element: sets a property of an
+ * element made for this peer and touches nothing else. webrtcbin leaves
+ * each RTP session at rtpsession's default bandwidth of 64 kbit/s, whose 5 %
+ * RTCP share spaces feedback about 0.8 s apart: a keyframe request (PLI)
+ * then waits up to that long behind the one before. 5 % of what a camera
+ * sends (1 Mbit/s) lets a request go out when the room sends it; regular
+ * reports keep their own interval of several seconds. */
+static void
+cb_peer_element_added_cb(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+	GstElementFactory *factory = gst_element_get_factory(element);
+
+	if (factory != NULL &&
+	    g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpsession"))
+		g_object_set(element, "rtcp-fraction", CB_RTCP_BANDWIDTH, NULL);
+}
+
 /* the TURN server with a credential of its own for this peer, named by its
  * room id (never a person) */
 static void
@@ -309,6 +330,7 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 			 G_CALLBACK(cb_peer_gathering_state_cb), ref);
 	if (publisher)
 		g_signal_connect(webrtc, "pad-added", G_CALLBACK(cb_peer_pad_added_cb), ref);
+	g_signal_connect(webrtc, "deep-element-added", G_CALLBACK(cb_peer_element_added_cb), NULL);
 
 	peer = g_new0(CbPeer, 1);
 	peer->id = g_strdup(peer_id);
@@ -525,6 +547,10 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 	gst_object_unref(pad);
 	if (peer->branch[t] == NULL)
 		return FALSE;
+	/* before DTLS is up webrtcbin holds what it is given, or drops it, and
+	 * sends what it held late: nothing enters the branch until the room sees
+	 * the peer connected (cb_room_subscriber_connected) */
+	g_atomic_int_set(&peer->branch[t]->gate->held, 1);
 	if (t == CB_TRACK_VIDEO) {
 		CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
 

@@ -232,7 +232,30 @@ cb_room_floor_slot(CbRoom *room, CbAudience audience)
 	return slot;
 }
 
+/* the slot whose publisher is to send a keyframe for @peer: a subscriber's
+ * source, or a publisher's own slot (a loss on its way to the room) */
+static CbSlot *
+cb_room_subscriber_source(CbRoom *room, CbPeer *peer)
+{
+	if (peer->publisher)
+		return cb_room_lookup_slot(room, peer->id);
+	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
+		return cb_room_floor_slot(room, cb_audience_of(peer->kind));
+	return cb_room_lookup_slot(room, peer->slot_id);
+}
+
 /* ---- keyframe requests, merged per publisher ---- */
+
+/*
+ * At most one request per keyframe-interval-ms per publisher. A joining
+ * subscriber asks when its connection comes up, not when its offer
+ * arrives: webrtcbin sends nothing before DTLS is up, so a keyframe asked
+ * for earlier does not reliably reach the subscriber (its branch lets
+ * nothing in before, see cb_room_subscriber_connected) and only spends the
+ * interval the subscriber would then wait out. For the same reason a merged
+ * request wanted only by subscribers waiting for their first keyframe is
+ * not sent if none of them waits any more when the interval allows it.
+ */
 
 static void
 cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
@@ -246,12 +269,31 @@ cb_room_send_keyframe_request(CbRoom *room, CbSlot *slot)
 	/* marked, so the publisher's peer lets it through (cb_peer_upstream_event_cb) */
 	s = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, FALSE,
 			      CB_ROOM_KEY_REQUEST_FIELD, G_TYPE_BOOLEAN, TRUE, NULL);
-
 	slot->last_key_request = g_get_monotonic_time();
 	slot->key_requests++;
 	g_debug("keyframe request to %s", slot->id);
 	/* the depayloader passes it up to webrtcbin, whose RTP session sends PLI */
 	gst_pad_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+}
+
+/* whether a connected subscriber of @slot still waits for its first keyframe */
+static gboolean
+cb_room_slot_has_waiting_subscriber(CbRoom *room, CbSlot *slot)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->peers);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CbPeer *peer = value;
+		CbBranch *video = peer->branch[CB_TRACK_VIDEO];
+
+		if (!peer->publisher && video != NULL && g_str_equal(peer->state, "connected") &&
+		    g_atomic_int_get(&video->gate->need_key) &&
+		    cb_room_subscriber_source(room, peer) == slot)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 typedef struct {
@@ -274,26 +316,36 @@ cb_room_key_timer_cb(gpointer data)
 	CbKeyTimer *timer = data;
 	CbSlot *slot = cb_room_lookup_slot(timer->room, timer->slot_id);
 
-	if (slot != NULL) {
-		g_clear_pointer(&slot->key_timer, g_source_unref);
+	if (slot == NULL)
+		return G_SOURCE_REMOVE;
+	g_clear_pointer(&slot->key_timer, g_source_unref);
+	if (slot->key_timer_required || cb_room_slot_has_waiting_subscriber(timer->room, slot))
 		cb_room_send_keyframe_request(timer->room, slot);
-	}
+	else
+		g_debug("keyframe request to %s: nobody waits for it any more", slot->id);
 	return G_SOURCE_REMOVE;
 }
 
+/* @first_key: wanted only by subscribers waiting for their first keyframe */
 static void
-cb_room_request_keyframe(CbRoom *room, CbSlot *slot)
+cb_room_request_keyframe(CbRoom *room, CbSlot *slot, gboolean first_key)
 {
 	gint64 interval = (gint64)room->config.keyframe_interval_ms * G_TIME_SPAN_MILLISECOND;
 	gint64 now = g_get_monotonic_time();
 	CbKeyTimer *timer;
 
-	if (slot == NULL || slot->key_timer != NULL)
-		return; /* merged into the pending one */
+	if (slot == NULL)
+		return;
+	if (slot->key_timer != NULL) {
+		/* merged into the pending one */
+		slot->key_timer_required |= !first_key;
+		return;
+	}
 	if (slot->last_key_request == 0 || now - slot->last_key_request >= interval) {
 		cb_room_send_keyframe_request(room, slot);
 		return;
 	}
+	slot->key_timer_required = !first_key;
 	timer = g_new0(CbKeyTimer, 1);
 	timer->room = room; /* the room destroys the timer before it goes */
 	timer->slot_id = g_strdup(slot->id);
@@ -303,22 +355,16 @@ cb_room_request_keyframe(CbRoom *room, CbSlot *slot)
 	g_source_attach(slot->key_timer, room->context);
 }
 
-/* the slot whose publisher is to send a keyframe for @peer: a subscriber's
- * source, or a publisher's own slot (a loss on its way to the room) */
-static CbSlot *
-cb_room_subscriber_source(CbRoom *room, CbPeer *peer)
-{
-	if (peer->publisher)
-		return cb_room_lookup_slot(room, peer->id);
-	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
-		return cb_room_floor_slot(room, cb_audience_of(peer->kind));
-	return cb_room_lookup_slot(room, peer->slot_id);
-}
-
 void
 cb_room_subscriber_wants_keyframe(CbRoom *room, CbPeer *peer)
 {
-	cb_room_request_keyframe(room, cb_room_subscriber_source(room, peer));
+	CbBranch *video = peer->branch[CB_TRACK_VIDEO];
+	/* a client that has had no keyframe yet asks for what the room asked for
+	 * it when it connected */
+	gboolean first_key =
+		!peer->publisher && video != NULL && g_atomic_int_get(&video->gate->need_key);
+
+	cb_room_request_keyframe(room, cb_room_subscriber_source(room, peer), first_key);
 }
 
 void
@@ -366,7 +412,7 @@ cb_room_apply_floor(CbRoom *room)
 	for (guint a = 0; a < CB_N_AUDIENCES; a++) {
 		CbSlot *slot = cb_room_floor_slot(room, a);
 		cb_floor_select(&room->floor, a, slot);
-		cb_room_request_keyframe(room, slot);
+		cb_room_request_keyframe(room, slot, FALSE);
 	}
 }
 
@@ -453,18 +499,32 @@ cb_room_emit_gathering_complete(CbRoom *room, CbPeer *peer)
 	g_signal_emit(room, cb_room_signals[SIGNAL_GATHERING_COMPLETE], 0, peer->id);
 }
 
+/* the subscriber's media can reach it now: its branches let media in,
+ * video from a keyframe that the room asks for now (cb-peer.c holds them
+ * until this) */
+static void
+cb_room_subscriber_connected(CbRoom *room, CbPeer *peer)
+{
+	CbBranch *video = peer->branch[CB_TRACK_VIDEO];
+
+	if (video != NULL)
+		g_atomic_int_set(&video->gate->need_key, 1);
+	for (guint t = 0; t < CB_N_TRACKS; t++) {
+		if (peer->branch[t] != NULL)
+			g_atomic_int_set(&peer->branch[t]->gate->held, 0);
+	}
+	if (video != NULL)
+		cb_room_subscriber_wants_keyframe(room, peer);
+}
+
 void
 cb_room_peer_state_changed(CbRoom *room, CbPeer *peer, const char *state)
 {
 	if (g_strcmp0(peer->state, state) == 0)
 		return;
 	peer->state = state;
-	if (!peer->publisher && g_str_equal(state, "connected") &&
-	    peer->branch[CB_TRACK_VIDEO] != NULL) {
-		/* what came before could not be sent: start again at a keyframe */
-		g_atomic_int_set(&peer->branch[CB_TRACK_VIDEO]->gate->need_key, 1);
-		cb_room_subscriber_wants_keyframe(room, peer);
-	}
+	if (!peer->publisher && g_str_equal(state, "connected"))
+		cb_room_subscriber_connected(room, peer);
 	g_signal_emit(room, cb_room_signals[SIGNAL_PEER_STATE], 0, peer->id, state);
 }
 
@@ -578,10 +638,9 @@ cb_room_set_remote_description(CbRoom *room, const char *peer_id, const char *sd
 	}
 	if (sdp == NULL || !cb_peer_apply_offer(room, peer, sdp, error))
 		return FALSE;
-	if (!peer->publisher) {
+	/* a subscriber's keyframe is asked for when it connects */
+	if (!peer->publisher)
 		cb_room_update_gates(room);
-		cb_room_subscriber_wants_keyframe(room, peer);
-	}
 	return TRUE;
 }
 
@@ -641,7 +700,7 @@ cb_room_mute(CbRoom *room, const char *peer_id, gboolean audio, gboolean video, 
 		g_atomic_int_set(&slot->mute[CB_TRACK_VIDEO]->need_key, 1);
 	g_atomic_int_set(&slot->mute[CB_TRACK_VIDEO]->open, !video);
 	if (was_video_muted && !video)
-		cb_room_request_keyframe(room, slot);
+		cb_room_request_keyframe(room, slot, FALSE);
 	return TRUE;
 }
 

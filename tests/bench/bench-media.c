@@ -94,6 +94,12 @@ bm_leave_all(GPtrArray *peers)
 	g_ptr_array_set_size(peers, 0);
 }
 
+/* a join alone waits this long after the one before: longer than the room's
+ * keyframe-interval-ms (500), so the hall's keyframe window is its own. Joins
+ * one right after another (no pause) each wait out the window the one before
+ * opened: that is timed apart. */
+#define BM_JOIN_PAUSE_MS 1000
+
 /* a bridge point subscribes to the hall, alone */
 static void
 bm_join_one(Bm *bm, guint k, GArray *ms)
@@ -183,12 +189,19 @@ bm_joins(Bm *bm)
 	g_autoptr(GArray) many = g_array_new(FALSE, FALSE, sizeof(double));
 	g_autoptr(GArray) bare_one = g_array_new(FALSE, FALSE, sizeof(double));
 	g_autoptr(GArray) bare_many = g_array_new(FALSE, FALSE, sizeof(double));
+	g_autoptr(GArray) chained = g_array_new(FALSE, FALSE, sizeof(double));
 	g_autofree char *load = bm_load_average();
 
-	g_print("join time: %d alone, %d rounds of %u at once; load average %s\n", bm->o->joins,
-		bm->o->rounds, bm->ops->len, load);
-	for (gint k = 0; k < bm->o->joins; k++)
+	g_print("join time: %d alone (%d ms apart), %d one right after another, %d rounds of %u "
+		"at once; load average %s\n",
+		bm->o->joins, BM_JOIN_PAUSE_MS, bm->o->joins, bm->o->rounds, bm->ops->len, load);
+	for (gint k = 0; k < bm->o->joins; k++) {
+		bm_idle(BM_JOIN_PAUSE_MS);
 		bm_join_one(bm, k, one);
+	}
+	bm_idle(BM_JOIN_PAUSE_MS);
+	for (gint k = 0; k < bm->o->joins; k++)
+		bm_join_one(bm, bm->o->joins + k, chained);
 	for (gint r = 0; r < bm->o->rounds; r++)
 		bm_join_many(bm, r, many);
 	g_print("bare webrtcbin pairs: %d alone, %d rounds of %u at once\n", bm->o->joins,
@@ -204,6 +217,12 @@ bm_joins(Bm *bm)
 	    load);
 	ROW(bm, "| figure | measured | target |\n| --- | --- | --- |\n");
 	bm_join_row(bm, "alone", one, bm->o->joins, BM_JOIN_ONE_TARGET_MS, bare_one);
+	ROW(bm,
+	    "| join, one right after another (no pause; each within the keyframe window the one "
+	    "before opened): p50 / p95 / max (%u of %d) | %.0f / %.0f / %.0f ms | none: the room "
+	    "asks one publisher for at most one keyframe per 500 ms |\n",
+	    chained->len, bm->o->joins, bm_quantile(chained, 0.50), bm_quantile(chained, 0.95),
+	    bm_quantile(chained, 1.0));
 	g_autofree char *what = g_strdup_printf("%u at once", bm->ops->len);
 	bm_join_row(bm, what, many, bm->o->rounds * bm->ops->len, BM_JOIN_MANY_TARGET_MS,
 		    bare_many);
