@@ -206,7 +206,7 @@ cb_test_daemon_signal_and_wait(CbTestDaemon *d, int signum, guint timeout_ms)
 	return status;
 }
 
-static void
+void
 cb_test_remove_tree(const char *path)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);

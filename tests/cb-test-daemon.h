@@ -72,6 +72,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CbTestReply, cb_test_reply_clear)
 CbTestReply cb_test_request(CbTestDaemon *d, const char *method, const char *path,
 			    const char *token, const char *type, const char *body);
 
+/* removes @path and everything below it (temporary folders of tests) */
+void cb_test_remove_tree(const char *path);
+
 /* the path of a built program: CB_DAEMON_PATH or CB_CTL_PATH from meson */
 const char *cb_test_program(const char *env_name);
 

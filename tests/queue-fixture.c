@@ -2,8 +2,7 @@
 
 /* the queue tests' fixture and helpers; see queue-fixture.h */
 
-#include <glib/gstdio.h>
-
+#include "cb-test-daemon.h"
 #include "queue-fixture.h"
 
 void
@@ -35,17 +34,9 @@ queue_fixture_setup(QueueFixture *f, gconstpointer data)
 void
 queue_fixture_teardown(QueueFixture *f, gconstpointer data)
 {
-	g_autoptr(GDir) dir = NULL;
-	const char *name;
-
 	g_clear_object(&f->queue);
 	g_clear_object(&f->store);
-	dir = g_dir_open(f->dir, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(f->dir, name, NULL);
-		g_unlink(child);
-	}
-	g_rmdir(f->dir);
+	cb_test_remove_tree(f->dir);
 	g_free(f->dir);
 	g_free(f->path);
 	cb_config_free(f->config);
@@ -56,7 +47,7 @@ queue_fixture_teardown(QueueFixture *f, gconstpointer data)
 gint64
 queue_make_session(QueueFixture *f, CbSessionState state)
 {
-	const CbSessionState path[] = {CB_SESSION_OPEN, CB_SESSION_LIVE, CB_SESSION_ENDED};
+	static const CbSessionState path[] = {CB_SESSION_OPEN, CB_SESSION_LIVE, CB_SESSION_ENDED};
 	gint64 now = cb_clock_now(f->clock);
 	CbSession spec = {.title = "Tiếp công dân",
 			  .kind = CB_SESSION_REGULAR,

@@ -19,7 +19,6 @@
  * 10 ms, 1 otherwise. */
 #define G_LOG_DOMAIN "CbBench"
 
-#include <glib/gstdio.h>
 #include <stdio.h>
 
 #include "civic-bridge/cb-json.h"
@@ -83,17 +82,9 @@ cb_bench_open(CbBench *b)
 static void
 cb_bench_close(CbBench *b)
 {
-	g_autoptr(GDir) dir = NULL;
-	const char *name;
-
 	g_clear_object(&b->queue);
 	g_clear_object(&b->store);
-	dir = g_dir_open(b->dir, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(b->dir, name, NULL);
-		g_unlink(child);
-	}
-	g_rmdir(b->dir);
+	cb_test_remove_tree(b->dir);
 	g_free(b->dir);
 	g_free(b->path);
 	cb_config_free(b->config);
