@@ -206,7 +206,7 @@ cb_test_daemon_signal_and_wait(CbTestDaemon *d, int signum, guint timeout_ms)
 	return status;
 }
 
-static void
+void
 cb_test_remove_tree(const char *path)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
@@ -246,28 +246,41 @@ cb_test_daemon_free(CbTestDaemon *d)
 	g_free(d);
 }
 
+/* sends one request and returns the answer's body; *@msg keeps the status
+ * and headers */
+static GBytes *
+daemon_send(CbTestDaemon *d, const char *method, const char *path, const char *token,
+	    const char *type, const char *body, guint timeout_s, SoupMessage **msg)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", timeout_s, NULL);
+	g_autofree char *uri = g_strconcat(d->url, path, NULL);
+	GBytes *answer;
+	g_autoptr(GError) error = NULL;
+
+	*msg = soup_message_new(method, uri);
+	g_assert_nonnull(*msg);
+	if (token != NULL) {
+		g_autofree char *value = g_strconcat("Bearer ", token, NULL);
+		soup_message_headers_replace(soup_message_get_request_headers(*msg),
+					     "Authorization", value);
+	}
+	if (body != NULL) {
+		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+		soup_message_set_request_body_from_bytes(*msg, type, bytes);
+	}
+	answer = soup_session_send_and_read(session, *msg, NULL, &error);
+	g_assert_no_error(error);
+	return answer;
+}
+
 guint
 cb_test_http(CbTestDaemon *d, const char *method, const char *path, const char *token,
 	     const char *body, JsonNode **json)
 {
-	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
-	g_autofree char *uri = g_strconcat(d->url, path, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	g_autoptr(GBytes) answer = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) answer =
+		daemon_send(d, method, path, token, "application/json", body, 10, &msg);
 
-	g_assert_nonnull(msg);
-	if (token != NULL) {
-		g_autofree char *value = g_strconcat("Bearer ", token, NULL);
-		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
-					     value);
-	}
-	if (body != NULL) {
-		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
-		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
-	}
-	answer = soup_session_send_and_read(session, msg, NULL, &error);
-	g_assert_no_error(error);
 	if (json != NULL) {
 		g_autoptr(JsonParser) parser = json_parser_new();
 		*json = NULL;
@@ -277,4 +290,37 @@ cb_test_http(CbTestDaemon *d, const char *method, const char *path, const char *
 			*json = json_node_copy(json_parser_get_root(parser));
 	}
 	return soup_message_get_status(msg);
+}
+
+void
+cb_test_reply_clear(CbTestReply *r)
+{
+	g_clear_pointer(&r->headers, soup_message_headers_unref);
+	g_clear_pointer(&r->body, g_free);
+}
+
+CbTestReply
+cb_test_request(CbTestDaemon *d, const char *method, const char *path, const char *token,
+		const char *type, const char *body)
+{
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) answer = daemon_send(d, method, path, token, type, body, 30, &msg);
+	CbTestReply r = {0};
+
+	r.status = soup_message_get_status(msg);
+	r.headers = soup_message_headers_ref(soup_message_get_response_headers(msg));
+	r.body = g_strndup(g_bytes_get_data(answer, NULL), g_bytes_get_size(answer));
+	return r;
+}
+
+JsonNode *
+cb_test_call(CbTestDaemon *d, const char *method, const char *path, const char *token,
+	     const char *body, guint want)
+{
+	JsonNode *answer = NULL;
+	guint status = cb_test_http(d, method, path, token, body, &answer);
+
+	if (status != want)
+		g_error("%s %s: %u, wanted %u", method, path, status, want);
+	return answer;
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "civic-bridge/cb-role.h"
 
@@ -50,6 +51,29 @@ char *cb_test_daemon_issue_token(CbTestDaemon *d, CbRole role, gint64 bridge_poi
  * status; *@json gets the parsed JSON answer when there is one. */
 guint cb_test_http(CbTestDaemon *d, const char *method, const char *path, const char *token,
 		   const char *body, JsonNode **json);
+
+/* the same, failing the test unless the status is @want; returns the JSON
+ * answer (or NULL) */
+JsonNode *cb_test_call(CbTestDaemon *d, const char *method, const char *path, const char *token,
+		       const char *body, guint want);
+
+/* a reply to cb_test_request(): status, headers and body text */
+typedef struct {
+	guint status;
+	SoupMessageHeaders *headers;
+	char *body;
+} CbTestReply;
+
+void cb_test_reply_clear(CbTestReply *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CbTestReply, cb_test_reply_clear)
+
+/* one HTTP request with a body of content type @type (WHIP, WHEP: SDP and
+ * SDP fragments); @token, @type and @body may be NULL */
+CbTestReply cb_test_request(CbTestDaemon *d, const char *method, const char *path,
+			    const char *token, const char *type, const char *body);
+
+/* removes @path and everything below it (temporary folders of tests) */
+void cb_test_remove_tree(const char *path);
 
 /* the path of a built program: CB_DAEMON_PATH or CB_CTL_PATH from meson */
 const char *cb_test_program(const char *env_name);

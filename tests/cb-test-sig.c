@@ -206,9 +206,8 @@ cb_test_sig_attach(CbTestSig *sig, CbTestPeer *peer)
 }
 
 void
-cb_test_sig_send_offer(CbTestSig *sig, CbTestPeer *peer)
+cb_test_sig_send_sdp(CbTestSig *sig, const char *handle, const char *sdp)
 {
-	g_autofree char *offer = cb_test_peer_offer(peer, FALSE);
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *text = NULL;
@@ -217,13 +216,21 @@ cb_test_sig_send_offer(CbTestSig *sig, CbTestPeer *peer)
 	json_builder_set_member_name(b, "type");
 	json_builder_add_string_value(b, "offer");
 	json_builder_set_member_name(b, "peer");
-	json_builder_add_string_value(b, cb_test_peer_get_name(peer));
+	json_builder_add_string_value(b, handle);
 	json_builder_set_member_name(b, "sdp");
-	json_builder_add_string_value(b, offer);
+	json_builder_add_string_value(b, sdp);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	text = json_to_string(root, FALSE);
 	ws_send(sig->ws, text);
+}
+
+void
+cb_test_sig_send_offer(CbTestSig *sig, CbTestPeer *peer)
+{
+	g_autofree char *offer = cb_test_peer_offer(peer, FALSE);
+
+	cb_test_sig_send_sdp(sig, cb_test_peer_get_name(peer), offer);
 }
 
 static void

@@ -52,6 +52,9 @@ CbTestPeer *cb_test_sig_subscribe(CbTestSig *sig, gint64 session, const char *sl
  * candidates and routes answers to it; then sends its offer */
 void cb_test_sig_attach(CbTestSig *sig, CbTestPeer *peer);
 void cb_test_sig_send_offer(CbTestSig *sig, CbTestPeer *peer);
+/* sends an offer message for room peer @handle with @sdp as it is (any
+ * text, for bad input and for clients that are already gone) */
+void cb_test_sig_send_sdp(CbTestSig *sig, const char *handle, const char *sdp);
 
 CbTestPeer *cb_test_sig_get_peer(CbTestSig *sig, const char *handle);
 /* the room's id of @handle ("hall", "bp-3", "s12"), as its last "joined" said */

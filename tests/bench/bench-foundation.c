@@ -24,7 +24,7 @@
 
 #include "civic-bridge/cb-store.h"
 
-#include "cb-test-daemon.h"
+#include "bench-common.h"
 
 #define CB_BENCH_READY_TARGET_MS 1000.0
 #define CB_BENCH_RSS_TARGET_KB   (20 * 1024) /* 20 MiB */
@@ -72,57 +72,14 @@ typedef struct {
 
 /* --- /proc ---------------------------------------------------------------- */
 
-/* a "Name:   1234 kB" field of /proc/PID/status; 0 when missing */
-static guint64
-cb_bench_proc_status_field(GPid pid, const char *name)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	gsize name_len = strlen(name);
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (strncmp(lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
-			return g_ascii_strtoull(lines[i] + name_len + 1, NULL, 10);
-	}
-	return 0;
-}
-
 static void
 cb_bench_proc_memory(GPid pid, CbBenchMemory *memory)
 {
-	memory->rss_kb = cb_bench_proc_status_field(pid, "VmRSS");
-	memory->hwm_kb = cb_bench_proc_status_field(pid, "VmHWM");
-	memory->anon_kb = cb_bench_proc_status_field(pid, "RssAnon");
-	memory->file_kb = cb_bench_proc_status_field(pid, "RssFile");
-	memory->threads = cb_bench_proc_status_field(pid, "Threads");
-}
-
-/* utime + stime of every thread of @pid, from /proc/PID/stat, in seconds */
-static double
-cb_bench_proc_cpu_seconds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-	const char *after_name;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	/* the command name may hold spaces: the fields start after its ')' */
-	after_name = strrchr(text, ')');
-	if (after_name == NULL)
-		return -1;
-	/* after ") " comes field 3 (state); utime is field 14, stime 15 */
-	fields = g_strsplit(after_name + 2, " ", -1);
-	if (g_strv_length(fields) < 13)
-		return -1;
-	return (double)(g_ascii_strtoull(fields[11], NULL, 10) +
-			g_ascii_strtoull(fields[12], NULL, 10)) /
-	       (double)sysconf(_SC_CLK_TCK);
+	memory->rss_kb = cb_bench_proc_status_kb(pid, "VmRSS");
+	memory->hwm_kb = cb_bench_proc_status_kb(pid, "VmHWM");
+	memory->anon_kb = cb_bench_proc_status_kb(pid, "RssAnon");
+	memory->file_kb = cb_bench_proc_status_kb(pid, "RssFile");
+	memory->threads = cb_bench_proc_status_kb(pid, "Threads");
 }
 
 /* TcpExt ListenOverflows from /proc/net/netstat: handshakes dropped because an
@@ -163,12 +120,6 @@ cb_bench_children_cpu_seconds(void)
 	getrusage(RUSAGE_CHILDREN, &usage);
 	return (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
 	       (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-}
-
-static GPid
-cb_bench_subprocess_pid(GSubprocess *process)
-{
-	return (GPid)g_ascii_strtoll(g_subprocess_get_identifier(process), NULL, 10);
 }
 
 /* --- daemons ---------------------------------------------------------------- */
@@ -241,14 +192,6 @@ cb_bench_stop(CbTestDaemon *d)
 }
 
 /* --- startup and idle memory ------------------------------------------------ */
-
-static gint
-cb_bench_compare_double(gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* one start; on @measure_memory also the idle RSS after CB_BENCH_IDLE_SECONDS */
 static gboolean
@@ -546,12 +489,6 @@ cb_bench_load_daemon(const CbBenchOptions *options, CbBenchLoad *healthz, CbBenc
 }
 
 /* --- the summary ------------------------------------------------------------ */
-
-static const char *
-cb_bench_verdict(gboolean pass)
-{
-	return pass ? "PASS" : "FAIL";
-}
 
 static gboolean
 cb_bench_print_startup(const CbBenchStartup *s)

@@ -19,12 +19,13 @@
  * 10 ms, 1 otherwise. */
 #define G_LOG_DOMAIN "CbBench"
 
-#include <glib/gstdio.h>
 #include <stdio.h>
 
 #include "civic-bridge/cb-json.h"
 #include "civic-bridge/cb-queue.h"
 #include "src/cb-api.h"
+
+#include "bench-common.h"
 
 #define CB_BENCH_COMMIT_TARGET_MS 10.0
 #define CB_BENCH_RENDER_SAMPLE    1000
@@ -47,28 +48,6 @@ typedef struct {
 } CbBench;
 
 /* --- statistics ---------------------------------------------------------------- */
-
-static gint
-cb_bench_compare_double(gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* the @q quantile (0..1) of @values (sorted here), nearest rank */
-static double
-cb_bench_quantile(GArray *values, double q)
-{
-	guint rank;
-
-	if (values->len == 0)
-		return 0;
-	g_array_sort(values, cb_bench_compare_double);
-	rank = (guint)(q * values->len + 0.999999);
-	rank = CLAMP(rank, 1, values->len);
-	return g_array_index(values, double, rank - 1);
-}
 
 static double
 cb_bench_ms_since(gint64 start)
@@ -103,17 +82,9 @@ cb_bench_open(CbBench *b)
 static void
 cb_bench_close(CbBench *b)
 {
-	g_autoptr(GDir) dir = NULL;
-	const char *name;
-
 	g_clear_object(&b->queue);
 	g_clear_object(&b->store);
-	dir = g_dir_open(b->dir, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(b->dir, name, NULL);
-		g_unlink(child);
-	}
-	g_rmdir(b->dir);
+	cb_test_remove_tree(b->dir);
 	g_free(b->dir);
 	g_free(b->path);
 	cb_config_free(b->config);
@@ -173,9 +144,9 @@ cb_bench_register(CbBench *b, gint n, GArray *times)
 /* --- what one change costs the WebSocket side ------------------------------------- */
 
 typedef struct {
-	double list_ms;        /* median of 5 listings of the whole line */
-	double render_us;      /* one citizen's message, rendered and made text */
-	double greet_ms;       /* median: cb_queue_get of a waiting ticket */
+	double list_ms;   /* median of 5 listings of the whole line */
+	double render_us; /* one citizen's message, rendered and made text */
+	double greet_ms;  /* median: cb_queue_get of a waiting ticket */
 	guint line_len;
 } CbBenchFanout;
 
@@ -365,8 +336,8 @@ main(int argc, char **argv)
 {
 	CbBenchOptions options = {.tickets = 10000, .rounds = 100};
 	const GOptionEntry entries[] = {
-		{"tickets", 'n', 0, G_OPTION_ARG_INT, &options.tickets,
-		 "Tickets waiting (10000)", "N"},
+		{"tickets", 'n', 0, G_OPTION_ARG_INT, &options.tickets, "Tickets waiting (10000)",
+		 "N"},
 		{"rounds", 'k', 0, G_OPTION_ARG_INT, &options.rounds,
 		 "Rounds of call, admit, finish (100)", "K"},
 		{NULL},
@@ -377,8 +348,8 @@ main(int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || options.tickets < 1 ||
 	    options.rounds < 1 || options.rounds > options.tickets) {
-		g_printerr("%s\n", error != NULL ? error->message
-						 : "need 1 <= --rounds <= --tickets");
+		g_printerr("%s\n",
+			   error != NULL ? error->message : "need 1 <= --rounds <= --tickets");
 		return 1;
 	}
 	return cb_bench_run(&options) ? 0 : 1;

@@ -20,7 +20,7 @@
 #include "civic-bridge/cb-csv.h"
 #include "civic-bridge/cb-reception-book.h"
 
-#include "cb-test-daemon.h"
+#include "bench-common.h"
 
 #define CB_BENCH_TARGET_S      60.0
 #define CB_BENCH_BRIDGE_POINTS 30
@@ -41,48 +41,6 @@ typedef struct {
 	gint64 large_groups;
 	gint64 large_group_citizens;
 } CbBenchTruth;
-
-/* --- /proc ------------------------------------------------------------------- */
-
-static guint64
-cb_bench_proc_status_kb(GPid pid, const char *name)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	gsize name_len = strlen(name);
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (strncmp(lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
-			return g_ascii_strtoull(lines[i] + name_len + 1, NULL, 10);
-	}
-	return 0;
-}
-
-/* utime + stime of @pid, in seconds */
-static double
-cb_bench_proc_cpu_seconds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-	const char *after_name;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	after_name = strrchr(text, ')');
-	if (after_name == NULL)
-		return -1;
-	fields = g_strsplit(after_name + 2, " ", -1);
-	if (g_strv_length(fields) < 13)
-		return -1;
-	return (double)(g_ascii_strtoull(fields[11], NULL, 10) +
-			g_ascii_strtoull(fields[12], NULL, 10)) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
 
 /* --- the book ------------------------------------------------------------------ */
 
@@ -238,14 +196,6 @@ cb_bench_add_bridge_points(CbTestDaemon *d)
 	}
 }
 
-static gint
-cb_bench_compare_double(gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /* runs a report @runs times: the median time, and the last answer's figures */
 static double
 cb_bench_report(CbTestDaemon *d, const char *path, JsonObject **figures)
@@ -263,12 +213,6 @@ cb_bench_report(CbTestDaemon *d, const char *path, JsonObject **figures)
 	}
 	g_array_sort(times, cb_bench_compare_double);
 	return g_array_index(times, double, times->len / 2);
-}
-
-static const char *
-cb_bench_verdict(gboolean pass)
-{
-	return pass ? "PASS" : "FAIL";
 }
 
 static gboolean
@@ -414,17 +358,13 @@ cb_bench_print(const CbBenchOptions *options, const CbBenchResults *r, gboolean 
 static gboolean
 cb_bench_run(const CbBenchOptions *options)
 {
-	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
+	g_autoptr(CbTestDaemon) d = cb_bench_daemon_start(CB_BENCH_CONFIG);
 	g_autoptr(GBytes) body = NULL;
 	CbBenchResults r = {0};
 	gboolean ok;
 	GPid pid;
 
-	cb_test_daemon_set_config(d, CB_BENCH_CONFIG);
-	if (!cb_test_daemon_start(d, &error))
-		g_error("daemon did not start: %s", error->message);
-	pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(d->process), NULL, 10);
+	pid = cb_bench_subprocess_pid(d->process);
 	cb_bench_add_bridge_points(d);
 	body = cb_bench_generate(options, &r);
 	cb_bench_measure(d, pid, body, &r);

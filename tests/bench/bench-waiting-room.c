@@ -42,7 +42,7 @@
 #include "civic-bridge/cb-store.h"
 #include "civic-bridge/cb-ws-hub.h"
 
-#include "cb-test-daemon.h"
+#include "bench-waiting-room.h"
 
 #define CB_BENCH_FANOUT_TARGET_MS   1000.0
 #define CB_BENCH_MEMORY_TARGET_KB   50.0
@@ -52,69 +52,7 @@
 #define CB_BENCH_CONNECT_STALL_S 60
 #define CB_BENCH_HEALTHZ_SAMPLES 20
 
-typedef struct {
-	gint clients;
-	gint rounds;
-	gint in_flight;
-	gint threads;
-	gint update_timeout_s;
-	gint hold_s;
-} CbBenchOptions;
-
-/* --- /proc and rlimits ---------------------------------------------------------------- */
-
-static guint64
-cb_bench_proc_status_kb(GPid pid, const char *name)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	gsize name_len = strlen(name);
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (strncmp(lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
-			return g_ascii_strtoull(lines[i] + name_len + 1, NULL, 10);
-	}
-	return 0;
-}
-
-/* utime + stime of @pid, in seconds */
-static double
-cb_bench_proc_cpu_seconds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-	const char *after_name;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	after_name = strrchr(text, ')');
-	if (after_name == NULL)
-		return -1;
-	fields = g_strsplit(after_name + 2, " ", -1);
-	if (g_strv_length(fields) < 13)
-		return -1;
-	return (double)(g_ascii_strtoull(fields[11], NULL, 10) +
-			g_ascii_strtoull(fields[12], NULL, 10)) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
-
-/* open descriptors of @pid */
-static guint
-cb_bench_proc_fds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)pid);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	guint n = 0;
-
-	while (dir != NULL && g_dir_read_name(dir) != NULL)
-		n++;
-	return n;
-}
+/* --- CPU and rlimits ------------------------------------------------------------------ */
 
 /* this process's own user + system time (all its threads), in seconds */
 static double
@@ -161,335 +99,13 @@ cb_bench_raise_nofile(gint clients)
 
 /* --- statistics ------------------------------------------------------------------------- */
 
-static gint
-cb_bench_compare_double(gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* the @q quantile (0..1) of @values (sorted here), nearest rank */
-static double
-cb_bench_quantile(GArray *values, double q)
-{
-	guint rank;
-
-	if (values->len == 0)
-		return 0;
-	g_array_sort(values, cb_bench_compare_double);
-	rank = (guint)(q * values->len + 0.999999);
-	rank = CLAMP(rank, 1, values->len);
-	return g_array_index(values, double, rank - 1);
-}
-
 static double
 cb_bench_ms(gint64 from, gint64 to)
 {
 	return (to - from) / 1000.0;
 }
 
-/* --- the waiting room: N clients in T threads ------------------------------------------- */
-
-typedef enum {
-	CB_BENCH_CALL,
-	CB_BENCH_ADMIT,
-	CB_BENCH_FINISH,
-} CbBenchAction;
-
 static const char *const cb_bench_action_names[] = {"call", "admit", "finish"};
-static const char *const cb_bench_action_states[] = {"called", "admitted", "done"};
-
-typedef struct _CbBenchRoom CbBenchRoom;
-typedef struct _CbBenchWorker CbBenchWorker;
-
-typedef struct {
-	CbBenchWorker *worker;
-	guint index; /* in registration order: the head of round k is client k */
-	gint64 ticket_id;
-	char *token;
-	SoupWebsocketConnection *conn;
-	gint64 connect_started;
-	gint64 greeted_at; /* first {"type":"ticket"}; 0: not yet */
-	gboolean failed;
-	/* under the room's lock */
-	gboolean closed;
-	guint got_generation; /* the transition it has its message for */
-	gint64 got_at;
-} CbBenchClient;
-
-/* a thread with its own main context and session, serving clients [first, end) */
-struct _CbBenchWorker {
-	CbBenchRoom *room;
-	guint first, end, next;
-	guint in_flight, max_in_flight;
-	GMainContext *context;
-	SoupSession *session;
-	GThread *thread;
-	gint quit; /* atomic */
-};
-
-struct _CbBenchRoom {
-	CbTestDaemon *d;
-	GPid pid;
-	const CbBenchOptions *options;
-	CbBenchClient *clients;
-	guint n;
-	CbBenchWorker *workers;
-	guint n_workers;
-	SoupSession *http; /* staff's requests, from the main thread */
-	char *ws_uri;
-	char *staff;
-	gint64 session_id;
-	gint greeted;  /* atomic */
-	gint failures; /* atomic */
-	/* the transition being watched, and the counts: under the lock */
-	GMutex lock;
-	GCond changed;
-	gboolean watching;
-	guint generation;
-	guint k;
-	CbBenchAction action;
-	gint64 sent_at;
-	guint pending; /* concerned clients without their message */
-	guint wrong;   /* a wrong place or state */
-	guint extra;   /* beyond the one expected: the head hears twice of a call and an admit */
-	guint closed;  /* connections closed by the daemon */
-};
-
-/* the few members a round needs, without a JSON parser: the daemon's
- * generator writes `"name":value` with no spaces, and "session_state" has no
- * quote right before "state" */
-static const char *
-cb_bench_find_member(const char *text, const char *name)
-{
-	g_autofree char *needle = g_strdup_printf("\"%s\":", name);
-	const char *at = strstr(text, needle);
-
-	return at != NULL ? at + strlen(needle) : NULL;
-}
-
-static gint64
-cb_bench_text_position(const char *text)
-{
-	const char *value = cb_bench_find_member(text, "position");
-
-	return value != NULL && g_ascii_isdigit(*value) ? g_ascii_strtoll(value, NULL, 10) : -1;
-}
-
-static gboolean
-cb_bench_text_state_is(const char *text, const char *state)
-{
-	const char *value = cb_bench_find_member(text, "state");
-
-	return value != NULL && value[0] == '"' && g_str_has_prefix(value + 1, state) &&
-	       value[1 + strlen(state)] == '"';
-}
-
-/* what client @c must show after the room's transition: the head its new
- * state; before round k's call client i (i > k) is at place i - k + 1, and
- * from the call on at i - k */
-static gboolean
-cb_bench_expected(const CbBenchRoom *room, const CbBenchClient *c, const char *text)
-{
-	if (c->index == room->k)
-		return cb_bench_text_state_is(text, cb_bench_action_states[room->action]);
-	return cb_bench_text_position(text) == (gint64)(c->index - room->k);
-}
-
-/* the head's second message about the previous transition, arriving late */
-static gboolean
-cb_bench_stale(const CbBenchRoom *room, const CbBenchClient *c, const char *text)
-{
-	return c->index == room->k && room->action != CB_BENCH_CALL &&
-	       cb_bench_text_state_is(text, cb_bench_action_states[room->action - 1]);
-}
-
-static void
-cb_bench_client_check(CbBenchClient *c, const char *text, gint64 now)
-{
-	CbBenchRoom *room = c->worker->room;
-
-	g_mutex_lock(&room->lock);
-	if (!room->watching || c->index < room->k || c->got_generation == room->generation) {
-		room->extra++;
-	} else if (cb_bench_expected(room, c, text)) {
-		c->got_generation = room->generation;
-		c->got_at = now;
-		if (--room->pending == 0)
-			g_cond_broadcast(&room->changed);
-	} else if (cb_bench_stale(room, c, text)) {
-		room->extra++;
-	} else {
-		room->wrong++;
-	}
-	g_mutex_unlock(&room->lock);
-}
-
-static void cb_bench_worker_connect_more(CbBenchWorker *w);
-
-/* the greeting: checked with a real parser once per client */
-static void
-cb_bench_client_greeted(CbBenchClient *c, const char *text, gsize len, gint64 now)
-{
-	CbBenchRoom *room = c->worker->room;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *ticket = NULL;
-
-	if (json_parser_load_from_data(parser, text, (gssize)len, NULL))
-		ticket = json_object_get_object_member(
-			json_node_get_object(json_parser_get_root(parser)), "ticket");
-	if (ticket == NULL || json_object_get_int_member(ticket, "id") != c->ticket_id ||
-	    json_object_get_int_member(ticket, "position") != (gint64)c->index + 1) {
-		g_printerr("client %u: unexpected greeting %.200s\n", c->index, text);
-		g_mutex_lock(&room->lock);
-		room->wrong++;
-		g_mutex_unlock(&room->lock);
-	}
-	c->greeted_at = now;
-	g_atomic_int_inc(&room->greeted);
-	c->worker->in_flight--;
-	cb_bench_worker_connect_more(c->worker);
-}
-
-static void
-cb_bench_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer user_data)
-{
-	CbBenchClient *c = user_data;
-	gint64 now = g_get_monotonic_time();
-	gsize len = 0;
-	const char *data = g_bytes_get_data(bytes, &len);
-	g_autofree char *text = g_strndup(data, len);
-
-	if (!g_str_has_prefix(text, "{\"type\":\"ticket\""))
-		return; /* hello, pong */
-	if (c->greeted_at == 0)
-		cb_bench_client_greeted(c, text, len, now);
-	else
-		cb_bench_client_check(c, text, now);
-}
-
-static void
-cb_bench_client_failed(CbBenchClient *c)
-{
-	c->failed = TRUE;
-	g_atomic_int_inc(&c->worker->room->failures);
-	c->worker->in_flight--;
-	cb_bench_worker_connect_more(c->worker);
-}
-
-static void
-cb_bench_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
-{
-	CbBenchClient *c = user_data;
-	CbBenchRoom *room = c->worker->room;
-
-	g_mutex_lock(&room->lock);
-	c->closed = TRUE;
-	room->closed++;
-	g_mutex_unlock(&room->lock);
-	if (c->greeted_at == 0 && !c->failed) {
-		g_printerr("client %u: closed before its greeting (%u)\n", c->index,
-			   soup_websocket_connection_get_close_code(conn));
-		cb_bench_client_failed(c);
-	}
-}
-
-static void
-cb_bench_connected_cb(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	CbBenchClient *c = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *auth = NULL;
-
-	c->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &error);
-	if (c->conn == NULL) {
-		g_printerr("client %u: %s\n", c->index, error->message);
-		cb_bench_client_failed(c);
-		return;
-	}
-	g_signal_connect(c->conn, "message", G_CALLBACK(cb_bench_message_cb), c);
-	g_signal_connect(c->conn, "closed", G_CALLBACK(cb_bench_closed_cb), c);
-	/* the way a browser authenticates: the first message, not a header */
-	auth = g_strdup_printf("{\"type\":\"auth\",\"token\":\"%s\"}", c->token);
-	soup_websocket_connection_send_text(c->conn, auth);
-}
-
-static void
-cb_bench_worker_connect_more(CbBenchWorker *w)
-{
-	while (w->in_flight < w->max_in_flight && w->next < w->end) {
-		CbBenchClient *c = &w->room->clients[w->next++];
-		g_autoptr(SoupMessage) msg = soup_message_new("GET", w->room->ws_uri);
-
-		c->connect_started = g_get_monotonic_time();
-		w->in_flight++;
-		soup_session_websocket_connect_async(w->session, msg, NULL, NULL,
-						     G_PRIORITY_DEFAULT, NULL,
-						     cb_bench_connected_cb, c);
-	}
-}
-
-static gpointer
-cb_bench_worker_main(gpointer data)
-{
-	CbBenchWorker *w = data;
-
-	g_main_context_push_thread_default(w->context);
-	/* handshakes count against the session's connection limits until the
-	 * connection is handed to the WebSocket */
-	w->session = soup_session_new_with_options("max-conns", w->max_in_flight * 2 + 10,
-						   "max-conns-per-host", w->max_in_flight * 2 + 10,
-						   "timeout", 0, "idle-timeout", 0, NULL);
-	cb_bench_worker_connect_more(w);
-	while (!g_atomic_int_get(&w->quit))
-		g_main_context_iteration(w->context, TRUE);
-	for (guint i = w->first; i < w->end; i++) {
-		CbBenchClient *c = &w->room->clients[i];
-		if (c->conn != NULL) {
-			g_signal_handlers_disconnect_by_data(c->conn, c);
-			g_clear_object(&c->conn);
-		}
-	}
-	g_clear_object(&w->session);
-	g_main_context_pop_thread_default(w->context);
-	return NULL;
-}
-
-static void
-cb_bench_workers_start(CbBenchRoom *room, guint n_workers, guint in_flight)
-{
-	room->n_workers = n_workers;
-	room->workers = g_new0(CbBenchWorker, n_workers);
-	for (guint t = 0; t < n_workers; t++) {
-		CbBenchWorker *w = &room->workers[t];
-
-		w->room = room;
-		w->first = (guint)((guint64)room->n * t / n_workers);
-		w->end = (guint)((guint64)room->n * (t + 1) / n_workers);
-		w->next = w->first;
-		w->max_in_flight = MAX(in_flight / n_workers, 1);
-		for (guint i = w->first; i < w->end; i++)
-			room->clients[i].worker = w;
-		w->context = g_main_context_new();
-		w->thread = g_thread_new("bench-clients", cb_bench_worker_main, w);
-	}
-}
-
-static void
-cb_bench_workers_stop(CbBenchRoom *room)
-{
-	for (guint t = 0; t < room->n_workers; t++) {
-		g_atomic_int_set(&room->workers[t].quit, 1);
-		g_main_context_wakeup(room->workers[t].context);
-	}
-	for (guint t = 0; t < room->n_workers; t++) {
-		g_thread_join(room->workers[t].thread);
-		g_main_context_unref(room->workers[t].context);
-	}
-	g_clear_pointer(&room->workers, g_free);
-	room->n_workers = 0;
-}
 
 /* --- staff's requests, from the main thread ---------------------------------------------- */
 
@@ -886,12 +502,6 @@ cb_bench_idle(CbBenchRoom *room, CbBenchResults *r, double seconds)
 
 /* --- report ------------------------------------------------------------------------------- */
 
-static const char *
-cb_bench_verdict(gboolean pass)
-{
-	return pass ? "PASS" : "FAIL";
-}
-
 static gboolean
 cb_bench_print_transition(const char *what, CbBenchTransition *t, guint rounds)
 {
@@ -1063,9 +673,8 @@ cb_bench_measure(CbBenchRoom *room, CbBenchResults *r)
 static gboolean
 cb_bench_run(const CbBenchOptions *options, guint n)
 {
-	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
 	g_autofree char *config = cb_bench_config(n);
+	g_autoptr(CbTestDaemon) d = NULL;
 	CbBenchRoom room = {.options = options, .n = n};
 	CbBenchResults r = {.greet_ms = g_array_new(FALSE, FALSE, sizeof(double))};
 	gboolean ok;
@@ -1075,11 +684,9 @@ cb_bench_run(const CbBenchOptions *options, guint n)
 	cb_bench_transition_init(&r.call);
 	cb_bench_transition_init(&r.admit);
 	cb_bench_transition_init(&r.finish);
-	cb_test_daemon_set_config(d, config);
-	if (!cb_test_daemon_start(d, &error))
-		g_error("daemon did not start: %s", error->message);
+	d = cb_bench_daemon_start(config);
 	room.d = d;
-	room.pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(d->process), NULL, 10);
+	room.pid = cb_bench_subprocess_pid(d->process);
 	room.clients = g_new0(CbBenchClient, n);
 	for (guint i = 0; i < n; i++)
 		room.clients[i].index = i;

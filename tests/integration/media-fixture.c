@@ -2,21 +2,18 @@
 
 /* the live session the media tests share; see media-fixture.h */
 
+#include <string.h>
+
 #include "media-fixture.h"
 
 JsonNode *
 media_call(MediaFixture *f, const char *method, const char *path, const char *token,
 	   const char *body, guint want)
 {
-	JsonNode *answer = NULL;
-	guint status = cb_test_http(f->d, method, path, token, body, &answer);
-
-	if (status != want)
-		g_error("%s %s: %u, wanted %u", method, path, status, want);
-	return answer;
+	return cb_test_call(f->d, method, path, token, body, want);
 }
 
-static gint64
+gint64
 media_new_session(MediaFixture *f)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -32,18 +29,25 @@ media_new_session(MediaFixture *f)
 }
 
 void
-media_fixture_setup(MediaFixture *f, gconstpointer data)
+media_session_action(MediaFixture *f, gint64 session, const char *action)
+{
+	g_autofree char *path =
+		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/%s", session, action);
+
+	json_node_unref(media_call(f, "POST", path, f->staff, NULL, 200));
+}
+
+void
+media_fixture_setup_config(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *config = g_strdup_printf("[media]\nice-addresses=127.0.0.1\n%s\n",
-						  data != NULL ? (const char *)data : "");
-	g_autofree char *start = NULL;
 
 	f->d = cb_test_daemon_new();
-	cb_test_daemon_set_config(f->d, config);
+	cb_test_daemon_set_config(f->d, data);
 	if (!cb_test_daemon_start(f->d, &error))
 		g_error("daemon did not start: %s", error->message);
 	f->staff = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
+	f->staff2 = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
 	for (guint i = 0; i < 2; i++) {
 		g_autofree char *body =
 			g_strdup_printf("{\"code\":\"bp-%u\",\"name\":\"Phường %u\"}", i, i);
@@ -55,8 +59,16 @@ media_fixture_setup(MediaFixture *f, gconstpointer data)
 		f->bp_id[i] = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[i]);
 	}
 	f->session = media_new_session(f);
-	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", f->session);
-	json_node_unref(media_call(f, "POST", start, f->staff, NULL, 200));
+	media_session_action(f, f->session, "start");
+}
+
+void
+media_fixture_setup(MediaFixture *f, gconstpointer data)
+{
+	g_autofree char *config = g_strdup_printf("[media]\nice-addresses=127.0.0.1\n%s\n",
+						  data != NULL ? (const char *)data : "");
+
+	media_fixture_setup_config(f, config);
 }
 
 void
@@ -64,6 +76,7 @@ media_fixture_teardown(MediaFixture *f, gconstpointer data)
 {
 	cb_test_daemon_free(f->d);
 	g_free(f->staff);
+	g_free(f->staff2);
 	for (guint i = 0; i < 2; i++) {
 		g_free(f->op[i]);
 		g_free(f->bp_id[i]);
@@ -80,7 +93,7 @@ media_ticket_action(MediaFixture *f, gint64 ticket, const char *action, const ch
 }
 
 gint64
-media_admit_citizen(MediaFixture *f, const char *category, char **token)
+media_register_citizen(MediaFixture *f, const char *category, char **token)
 {
 	g_autofree char *body =
 		g_strdup_printf("{\"session_id\":%" G_GINT64_FORMAT ",\"summary\":\"Nội dung\","
@@ -88,9 +101,16 @@ media_admit_citizen(MediaFixture *f, const char *category, char **token)
 				f->session, category);
 	g_autoptr(JsonNode) ticket = media_call(f, "POST", "/api/v1/register", NULL, body, 201);
 	JsonObject *t = json_node_get_object(ticket);
-	gint64 id = json_object_get_int_member(t, "id");
 
 	*token = g_strdup(json_object_get_string_member(t, "token"));
+	return json_object_get_int_member(t, "id");
+}
+
+gint64
+media_admit_citizen(MediaFixture *f, const char *category, char **token)
+{
+	gint64 id = media_register_citizen(f, category, token);
+
 	media_ticket_action(f, id, "call", NULL);
 	media_ticket_action(f, id, "admit", NULL);
 	return id;
@@ -143,4 +163,15 @@ JsonObject *
 media_wait_peer_event(CbTestSig *staff, const char *id, const char *kind, const char *detail)
 {
 	return media_wait_peer_event_ms(staff, id, kind, detail, CB_TEST_WAIT_MS);
+}
+
+char *
+media_sdp_attribute(const char *sdp, const char *key)
+{
+	g_autofree char *needle = g_strdup_printf("a=%s:", key);
+	const char *at = strstr(sdp, needle);
+
+	g_assert_nonnull(at);
+	at += strlen(needle);
+	return g_strndup(at, strcspn(at, "\r\n"));
 }

@@ -1,5 +1,5 @@
-/* civic-bridge media tests: a real daemon with a live session, a staff
- * member, two bridge points and their operators */
+/* civic-bridge media tests: a real daemon with a live session, two staff
+ * members, two bridge points and their operators */
 #pragma once
 
 #include "cb-test-daemon.h"
@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 
 typedef struct {
 	CbTestDaemon *d;
-	char *staff; /* a staff token */
+	char *staff;  /* a staff token */
+	char *staff2; /* another staff member's token */
 	gint64 session;
 	gint64 bp[2];
 	char *op[2];    /* the operators' tokens */
@@ -24,11 +25,23 @@ typedef struct {
 
 /* @data: extra lines for the daemon's [media] section, or NULL */
 void media_fixture_setup(MediaFixture *f, gconstpointer data);
+/* @data: the daemon's whole configuration text */
+void media_fixture_setup_config(MediaFixture *f, gconstpointer data);
 void media_fixture_teardown(MediaFixture *f, gconstpointer data);
 
 /* one HTTP request; fails the test unless the status is @want */
 JsonNode *media_call(MediaFixture *f, const char *method, const char *path, const char *token,
 		     const char *body, guint want);
+
+/* a regular session starting in 10 minutes, not started; returns its id */
+gint64 media_new_session(MediaFixture *f);
+
+/* POST /api/v1/sessions/{id}/@action as staff */
+void media_session_action(MediaFixture *f, gint64 session, const char *action);
+
+/* a citizen registered online for the session in @category (not called);
+ * returns the ticket id, *@token the citizen's token */
+gint64 media_register_citizen(MediaFixture *f, const char *category, char **token);
 
 /* a citizen registered online for the session in @category, called and
  * admitted; returns the ticket id, *@token the citizen's token */
@@ -48,5 +61,9 @@ JsonObject *media_wait_peer_event(CbTestSig *staff, const char *id, const char *
 /* the same, waiting at most @ms */
 JsonObject *media_wait_peer_event_ms(CbTestSig *staff, const char *id, const char *kind,
 				     const char *detail, guint ms);
+
+/* the value of the first "a=@key:" line of @sdp; fails the test when there
+ * is none */
+char *media_sdp_attribute(const char *sdp, const char *key);
 
 G_END_DECLS

@@ -40,26 +40,6 @@ sync_with(CbTestSig *sig)
 	pong = cb_test_sig_wait(sig, "pong", NULL, NULL);
 }
 
-static void
-send_offer_text(CbTestSig *sig, const char *handle, const char *sdp)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *text = NULL;
-
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "type");
-	json_builder_add_string_value(b, "offer");
-	json_builder_set_member_name(b, "peer");
-	json_builder_add_string_value(b, handle);
-	json_builder_set_member_name(b, "sdp");
-	json_builder_add_string_value(b, sdp);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
-	ws_send(cb_test_sig_get_ws(sig), text);
-}
-
 static char *
 replace_all(const char *text, const char *from, const char *to)
 {
@@ -80,25 +60,25 @@ bad_offers(MediaFixture *f, CbTestSig *op0)
 	g_autoptr(JsonObject) joined = cb_test_sig_join(op0, f->session, "publisher", NULL, "cam");
 
 	g_assert_cmpstr(json_object_get_string_member(joined, "type"), ==, "joined");
-	send_offer_text(op0, "cam", "hello");
+	cb_test_sig_send_sdp(op0, "cam", "hello");
 	expect_error(op0, "invalid_request");
-	send_offer_text(op0, "cam", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+	cb_test_sig_send_sdp(op0, "cam", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
 	expect_error(op0, "invalid_request");
-	send_offer_text(op0, "cam", codecs);
+	cb_test_sig_send_sdp(op0, "cam", codecs);
 	expect_error(op0, "unsupported_media_type");
 	while (huge->len <= 40000)
 		g_string_append(huge, "a=x-padding:0123456789012345678901234567890123456789\r\n");
-	send_offer_text(op0, "cam", huge->str);
+	cb_test_sig_send_sdp(op0, "cam", huge->str);
 	expect_error(op0, "too_large");
 	/* out of order: an answer from a client, an offer for nobody */
-	send_offer_text(op0, "nobody", offer);
+	cb_test_sig_send_sdp(op0, "nobody", offer);
 	expect_error(op0, "not_found");
 	cb_test_sig_send(op0, "{\"type\":\"answer\",\"peer\":\"cam\",\"sdp\":\"v=0\"}");
 	expect_error(op0, "invalid_request");
 	/* the good offer still works, once */
-	send_offer_text(op0, "cam", offer);
+	cb_test_sig_send_sdp(op0, "cam", offer);
 	json_object_unref(cb_test_sig_wait(op0, "answer", "peer", "cam"));
-	send_offer_text(op0, "cam", offer);
+	cb_test_sig_send_sdp(op0, "cam", offer);
 	expect_error(op0, "conflict");
 	return offer;
 }
@@ -275,7 +255,7 @@ publisher_flood(MediaFixture *f, CbTestSig *op0, const char *offer, CbTestPeer *
 			cb_test_sig_join(op0, f->session, "publisher", NULL, "p");
 
 		g_assert_cmpstr(json_object_get_string_member(joined, "type"), ==, "joined");
-		send_offer_text(op0, "p", offer);
+		cb_test_sig_send_sdp(op0, "p", offer);
 		json_object_unref(cb_test_sig_wait(op0, "answer", "peer", "p"));
 		cb_test_sig_send(op0, "{\"type\":\"leave\",\"peer\":\"p\"}");
 		json_object_unref(cb_test_sig_wait(op0, "peer-left", "peer", "p"));

@@ -29,26 +29,6 @@ let_media_flow(guint ms)
 	CB_TEST_WAIT_UNTIL(elapsed);
 }
 
-static void
-send_offer(CbTestSig *sig, const char *handle, const char *sdp)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *text = NULL;
-
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "type");
-	json_builder_add_string_value(b, "offer");
-	json_builder_set_member_name(b, "peer");
-	json_builder_add_string_value(b, handle);
-	json_builder_set_member_name(b, "sdp");
-	json_builder_add_string_value(b, sdp);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
-	cb_test_sig_send(sig, "%s", text);
-}
-
 /* a bridge point subscribes to the hall, gets its answer, never connects
  * (its webrtcbin is gone, no candidate was sent) and leaves; three times,
  * then the daemon still answers and the hall's own subscriber still gets
@@ -79,7 +59,7 @@ test_leave_before_connected(MediaFixture *f, gconstpointer data)
 		g_assert_cmpstr(json_object_get_string_member(joined, "type"), ==, "joined");
 		/* the client is gone before the daemon's answer comes */
 		cb_test_peer_free(client);
-		send_offer(op, handle, offer);
+		cb_test_sig_send_sdp(op, handle, offer);
 		answer = cb_test_sig_wait(op, "answer", "peer", handle);
 		let_media_flow(500);
 		cb_test_sig_send(op, "{\"type\":\"leave\",\"peer\":\"%s\"}", handle);

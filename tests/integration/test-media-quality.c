@@ -12,99 +12,24 @@
 #include <math.h>
 #include <string.h>
 
-#include "cb-test-daemon.h"
 #include "cb-test-metrics.h"
-#include "cb-test-sig.h"
+#include "media-fixture.h"
 
 #define CITIZEN_NAME "Lê Thị Riêng Tư"
-#define BP_NAME      "Phường Quán Thánh"
+#define BP_NAME      "Phường 0" /* media-fixture's first bridge point */
 
-typedef struct {
-	CbTestDaemon *d;
-	char *staff;
-	char *op;
-	gint64 session;
-	gint64 bp;
-	char *bp_id; /* "bp-N", its room id */
-} Fixture;
-
-static JsonNode *
-call(Fixture *f, const char *method, const char *path, const char *token, const char *body,
-     guint want)
-{
-	JsonNode *answer = NULL;
-	guint status = cb_test_http(f->d, method, path, token, body, &answer);
-
-	if (status != want)
-		g_error("%s %s: %u, wanted %u", method, path, status, want);
-	return answer;
-}
-
-static gint64
-member_id(JsonNode *node)
-{
-	return json_object_get_int_member(json_node_get_object(node), "id");
-}
-
-static void
-fixture_setup(Fixture *f, gconstpointer data)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autoptr(GDateTime) start = g_date_time_add_minutes(now, 10);
-	g_autofree char *iso = g_date_time_format_iso8601(start);
-	g_autofree char *session_body =
-		g_strdup_printf("{\"title\":\"Tiếp công dân\",\"kind\":\"regular\","
-				"\"starts_at\":\"%s\",\"duration_minutes\":180}",
-				iso);
-	g_autoptr(JsonNode) bp = NULL;
-	g_autoptr(JsonNode) session = NULL;
-	g_autofree char *start_path = NULL;
-	g_autoptr(JsonNode) started = NULL;
-
-	f->d = cb_test_daemon_new();
-	cb_test_daemon_set_config(f->d, "[media]\nice-addresses=127.0.0.1\n"
-					"stats-interval-seconds=1\n");
-	if (!cb_test_daemon_start(f->d, &error))
-		g_error("daemon did not start: %s", error->message);
-	f->staff = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
-	bp = call(f, "POST", "/api/v1/bridge-points", f->d->admin_token,
-		  "{\"code\":\"quan-thanh\",\"name\":\"" BP_NAME "\"}", 201);
-	f->bp = member_id(bp);
-	f->bp_id = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp);
-	f->op = cb_test_daemon_issue_token(f->d, CB_ROLE_OPERATOR, f->bp, 0, 0);
-	session = call(f, "POST", "/api/v1/sessions", f->staff, session_body, 201);
-	f->session = member_id(session);
-	start_path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", f->session);
-	started = call(f, "POST", start_path, f->staff, NULL, 200);
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-	cb_test_daemon_free(f->d);
-	g_free(f->staff);
-	g_free(f->op);
-	g_free(f->bp_id);
-}
-
-static void
-subscribe_session(Fixture *f, CbTestSig *sig)
-{
-	cb_test_sig_send(sig, "{\"type\":\"subscribe\",\"session_id\":%" G_GINT64_FORMAT "}",
-			 f->session);
-	json_object_unref(cb_test_sig_wait(sig, "subscribed", NULL, NULL));
-}
+/* quality events every second */
+#define STATS "stats-interval-seconds=1"
 
 /* the hall and the bridge point publish; each receives the other */
 static void
-start_media(Fixture *f, CbTestSig *staff, CbTestSig *op)
+start_media(MediaFixture *f, CbTestSig *staff, CbTestSig *op)
 {
 	CbTestPeer *see_bp, *see_hall;
 
 	cb_test_sig_publish(staff, f->session, "hall-cam", 160);
 	cb_test_sig_publish(op, f->session, "cam", 176);
-	see_bp = cb_test_sig_subscribe(staff, f->session, f->bp_id, "see-bp");
+	see_bp = cb_test_sig_subscribe(staff, f->session, f->bp_id[0], "see-bp");
 	see_hall = cb_test_sig_subscribe(op, f->session, "hall", "see-hall");
 	CB_TEST_WAIT_UNTIL(cb_test_peer_frames(see_bp) > 5 && cb_test_peer_frames(see_hall) > 5);
 }
@@ -150,7 +75,7 @@ assert_measure(JsonObject *event, const char *name, double min, double max)
 }
 
 static void
-assert_quality_event(Fixture *f, JsonObject *event, const char *kind, const char *role)
+assert_quality_event(MediaFixture *f, JsonObject *event, const char *kind, const char *role)
 {
 	static const char *const allowed[] = {"type",         "session_id", "id",   "kind",
 					      "role",         "rtt_ms",     "loss", "jitter_ms",
@@ -173,27 +98,27 @@ assert_quality_event(Fixture *f, JsonObject *event, const char *kind, const char
 	g_assert_null(strstr(text, "cbt_"));
 	g_assert_null(strstr(text, BP_NAME));
 	g_assert_null(strstr(text, f->staff));
-	g_assert_null(strstr(text, f->op));
+	g_assert_null(strstr(text, f->op[0]));
 }
 
 /* staff subscribed to the session see the quality of the hall, the bridge
  * point and the subscribers; an operator subscribed to it sees none */
 static void
-test_quality_events(Fixture *f, gconstpointer data)
+test_quality_events(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
-	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op);
+	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op[0]);
 	g_autoptr(JsonObject) hall = NULL;
 	g_autoptr(JsonObject) bp = NULL;
 	g_autoptr(JsonObject) sub = NULL;
 	g_autoptr(JsonObject) pong = NULL;
 	JsonObject *leftover;
 
-	subscribe_session(f, staff);
-	subscribe_session(f, op);
+	media_subscribe_events(f, staff);
+	media_subscribe_events(f, op);
 	start_media(f, staff, op);
 	hall = wait_flowing(staff, "id", "hall");
-	bp = wait_flowing(staff, "id", f->bp_id);
+	bp = wait_flowing(staff, "id", f->bp_id[0]);
 	sub = wait_flowing(staff, "role", "subscriber");
 	assert_quality_event(f, hall, "hall", "publisher");
 	/* a publisher's client sends no receiver reports: no round trip */
@@ -215,27 +140,15 @@ test_quality_events(Fixture *f, gconstpointer data)
 /* ---- /metrics ---- */
 
 static guint
-scrape(Fixture *f, const char *method, const char *token, char **text, char **content_type)
+scrape(MediaFixture *f, const char *method, const char *token, char **text, char **content_type)
 {
-	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
-	g_autofree char *uri = g_strconcat(f->d->url, "/metrics", NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	g_autoptr(GBytes) body = NULL;
-	g_autoptr(GError) error = NULL;
+	g_auto(CbTestReply) r = cb_test_request(f->d, method, "/metrics", token, NULL, NULL);
 
-	if (token != NULL) {
-		g_autofree char *value = g_strconcat("Bearer ", token, NULL);
-		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
-					     value);
-	}
-	body = soup_session_send_and_read(session, msg, NULL, &error);
-	g_assert_no_error(error);
 	if (text != NULL)
-		*text = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+		*text = g_strdup(r.body);
 	if (content_type != NULL)
-		*content_type = g_strdup(soup_message_headers_get_one(
-			soup_message_get_response_headers(msg), "Content-Type"));
-	return soup_message_get_status(msg);
+		*content_type = g_strdup(soup_message_headers_get_one(r.headers, "Content-Type"));
+	return r.status;
 }
 
 static double
@@ -292,7 +205,7 @@ assert_families(CbTestMetrics *m)
 
 /* per-peer samples carry exactly session_id, peer (a room id) and kind */
 static void
-assert_peer_labels(Fixture *f, CbTestMetrics *m)
+assert_peer_labels(MediaFixture *f, CbTestMetrics *m)
 {
 	g_autofree char *session = g_strdup_printf("%" G_GINT64_FORMAT, f->session);
 	g_autoptr(GRegex) room_id = g_regex_new("^(hall|citizen|bp-[0-9]+|s[0-9]+)$", 0, 0, NULL);
@@ -334,11 +247,11 @@ assert_peer_quality(CbTestMetrics *m, const char *peer)
 }
 
 static void
-assert_no_secret(Fixture *f, const char *text)
+assert_no_secret(MediaFixture *f, const char *text)
 {
 	g_assert_null(strstr(text, "cbt_"));
 	g_assert_null(strstr(text, f->staff));
-	g_assert_null(strstr(text, f->op));
+	g_assert_null(strstr(text, f->op[0]));
 	g_assert_null(strstr(text, f->d->admin_token));
 	g_assert_null(strstr(text, CITIZEN_NAME));
 	g_assert_null(strstr(text, BP_NAME));
@@ -346,7 +259,7 @@ assert_no_secret(Fixture *f, const char *text)
 
 /* who may scrape: staff and admins; not operators, not without a token */
 static void
-test_metrics_access(Fixture *f, gconstpointer data)
+test_metrics_access(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *refused = NULL;
 	g_autofree char *type = NULL;
@@ -354,7 +267,7 @@ test_metrics_access(Fixture *f, gconstpointer data)
 
 	g_assert_cmpuint(scrape(f, "GET", NULL, &refused, NULL), ==, 401);
 	g_assert_nonnull(strstr(refused, "\"unauthenticated\""));
-	g_assert_cmpuint(scrape(f, "GET", f->op, NULL, NULL), ==, 403);
+	g_assert_cmpuint(scrape(f, "GET", f->op[0], NULL, NULL), ==, 403);
 	g_assert_cmpuint(scrape(f, "GET", "cbt_not-a-real-token", NULL, NULL), ==, 401);
 	g_assert_cmpuint(scrape(f, "POST", f->staff, NULL, NULL), ==, 405);
 	g_assert_cmpuint(scrape(f, "GET", f->d->admin_token, &text, &type), ==, 200);
@@ -364,15 +277,16 @@ test_metrics_access(Fixture *f, gconstpointer data)
 
 /* a scrape while the hall and a bridge point are connected */
 static void
-test_metrics(Fixture *f, gconstpointer data)
+test_metrics(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
-	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op);
+	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op[0]);
 	g_autofree char *ticket = g_strdup_printf("{\"category\":\"complaint\",\"summary\":\"Đất "
 						  "đai\",\"session_id\":%" G_GINT64_FORMAT
 						  ",\"citizen_name\":\"" CITIZEN_NAME "\"}",
 						  f->session);
-	g_autoptr(JsonNode) registered = call(f, "POST", "/api/v1/tickets", f->staff, ticket, 201);
+	g_autoptr(JsonNode) registered =
+		media_call(f, "POST", "/api/v1/tickets", f->staff, ticket, 201);
 	g_autoptr(JsonObject) s1 = NULL;
 	g_autoptr(JsonObject) s2 = NULL;
 	g_autoptr(CbTestMetrics) m = NULL;
@@ -380,10 +294,10 @@ test_metrics(Fixture *f, gconstpointer data)
 	g_autofree char *text = NULL;
 	const char *first_sub;
 
-	subscribe_session(f, staff);
+	media_subscribe_events(f, staff);
 	start_media(f, staff, op);
 	json_object_unref(wait_flowing(staff, "id", "hall"));
-	json_object_unref(wait_flowing(staff, "id", f->bp_id));
+	json_object_unref(wait_flowing(staff, "id", f->bp_id[0]));
 	s1 = wait_flowing(staff, "role", "subscriber");
 	first_sub = json_object_get_string_member(s1, "id");
 	do {
@@ -419,12 +333,12 @@ test_metrics(Fixture *f, gconstpointer data)
 	g_assert_cmpfloat(peers_of(m, "bridge_point", "subscriber"), ==, 1);
 	assert_peer_labels(f, m);
 	assert_peer_quality(m, "hall");
-	assert_peer_quality(m, f->bp_id);
+	assert_peer_quality(m, f->bp_id[0]);
 	assert_peer_quality(m, first_sub);
 	assert_peer_quality(m, json_object_get_string_member(s2, "id"));
 	/* the hall's subscription asked the bridge point for a keyframe */
-	g_assert_cmpfloat(value_of(m, "civic_bridge_keyframe_requests_total", "peer", f->bp_id), >=,
-			  1);
+	g_assert_cmpfloat(value_of(m, "civic_bridge_keyframe_requests_total", "peer", f->bp_id[0]),
+			  >=, 1);
 	g_assert_nonnull(cb_test_metrics_find(m, "civic_bridge_keyframe_requests_total", "peer",
 					      "hall", NULL));
 	/* a publisher's client sends no receiver reports: no round trip */
@@ -437,11 +351,11 @@ main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/civic-bridge/media-quality/staff-events", Fixture, NULL, fixture_setup,
-		   test_quality_events, fixture_teardown);
-	g_test_add("/civic-bridge/media-quality/metrics-access", Fixture, NULL, fixture_setup,
-		   test_metrics_access, fixture_teardown);
-	g_test_add("/civic-bridge/media-quality/metrics", Fixture, NULL, fixture_setup,
-		   test_metrics, fixture_teardown);
+	g_test_add("/civic-bridge/media-quality/staff-events", MediaFixture, STATS,
+		   media_fixture_setup, test_quality_events, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-quality/metrics-access", MediaFixture, STATS,
+		   media_fixture_setup, test_metrics_access, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-quality/metrics", MediaFixture, STATS, media_fixture_setup,
+		   test_metrics, media_fixture_teardown);
 	return g_test_run();
 }

@@ -1,3 +1,5 @@
+#define G_LOG_DOMAIN "CbTestWhipWhep"
+
 /*
  * WHIP and WHEP request by request against the real daemon: every status
  * each route answers, the Link ice-server headers with their TURN REST
@@ -9,8 +11,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cb-test-daemon.h"
-#include "cb-test-sig.h"
+#include "media-fixture.h"
 
 #define WAIT_UNTIL CB_TEST_WAIT_UNTIL
 
@@ -24,64 +25,12 @@
 	"turn-credential-ttl-seconds=3600\n"                                                       \
 	"max-sdp-bytes=8192\n"
 
-typedef struct {
-	CbTestDaemon *d;
-	char *staff;
-	char *staff2;
-	char *citizen;
-	gint64 session;
-	gint64 bp[2];
-	char *op[2];
-} Fixture;
-
-typedef struct {
-	guint status;
-	SoupMessageHeaders *headers;
-	char *body;
-} Reply;
-
-static void
-reply_clear(Reply *r)
-{
-	g_clear_pointer(&r->headers, soup_message_headers_unref);
-	g_clear_pointer(&r->body, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Reply, reply_clear)
-
-static Reply
-request(Fixture *f, const char *method, const char *path, const char *token, const char *type,
-	const char *body)
-{
-	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 30, NULL);
-	g_autofree char *uri = g_strconcat(f->d->url, path, NULL);
-	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
-	g_autoptr(GBytes) answer = NULL;
-	g_autoptr(GError) error = NULL;
-	Reply r = {0};
-
-	if (token != NULL) {
-		g_autofree char *value = g_strconcat("Bearer ", token, NULL);
-		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
-					     value);
-	}
-	if (body != NULL) {
-		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
-		soup_message_set_request_body_from_bytes(msg, type, bytes);
-	}
-	answer = soup_session_send_and_read(session, msg, NULL, &error);
-	g_assert_no_error(error);
-	r.status = soup_message_get_status(msg);
-	r.headers = soup_message_headers_ref(soup_message_get_response_headers(msg));
-	r.body = g_strndup(g_bytes_get_data(answer, NULL), g_bytes_get_size(answer));
-	return r;
-}
-
 /* the request must get @want; an error body must name @code (NULL: any) */
-static Reply
-expect(Fixture *f, const char *method, const char *path, const char *token, const char *type,
+static CbTestReply
+expect(MediaFixture *f, const char *method, const char *path, const char *token, const char *type,
        const char *body, guint want, const char *code)
 {
-	Reply r = request(f, method, path, token, type, body);
+	CbTestReply r = cb_test_request(f->d, method, path, token, type, body);
 
 	if (r.status != want)
 		g_error("%s %s: %u (%s), wanted %u", method, path, r.status, r.body, want);
@@ -98,75 +47,11 @@ expect(Fixture *f, const char *method, const char *path, const char *token, cons
 	return r;
 }
 
-static JsonNode *
-call(Fixture *f, const char *method, const char *path, const char *token, const char *body,
-     guint want)
-{
-	JsonNode *answer = NULL;
-	guint status = cb_test_http(f->d, method, path, token, body, &answer);
-
-	if (status != want)
-		g_error("%s %s: %u, wanted %u", method, path, status, want);
-	return answer;
-}
-
-static gint64
-new_session(Fixture *f)
-{
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autoptr(GDateTime) start = g_date_time_add_minutes(now, 10);
-	g_autofree char *iso = g_date_time_format_iso8601(start);
-	g_autofree char *body = g_strdup_printf("{\"title\":\"Tiếp công dân\",\"kind\":\"regular\","
-						"\"starts_at\":\"%s\",\"duration_minutes\":180}",
-						iso);
-	g_autoptr(JsonNode) session = call(f, "POST", "/api/v1/sessions", f->staff, body, 201);
-
-	return json_object_get_int_member(json_node_get_object(session), "id");
-}
-
-/* @data: the daemon's configuration */
+/* @data: the daemon's configuration; NULL: BASE_CONFIG */
 static void
-fixture_setup(Fixture *f, gconstpointer data)
+fixture_setup(MediaFixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *start = NULL;
-	g_autofree char *ticket = NULL;
-	g_autoptr(JsonNode) registered = NULL;
-
-	f->d = cb_test_daemon_new();
-	cb_test_daemon_set_config(f->d, data != NULL ? data : BASE_CONFIG);
-	if (!cb_test_daemon_start(f->d, &error))
-		g_error("daemon did not start: %s", error->message);
-	f->staff = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
-	f->staff2 = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
-	for (guint i = 0; i < 2; i++) {
-		g_autofree char *body =
-			g_strdup_printf("{\"code\":\"bp-%u\",\"name\":\"Phường %u\"}", i, i);
-		g_autoptr(JsonNode) bp =
-			call(f, "POST", "/api/v1/bridge-points", f->d->admin_token, body, 201);
-		f->bp[i] = json_object_get_int_member(json_node_get_object(bp), "id");
-		f->op[i] = cb_test_daemon_issue_token(f->d, CB_ROLE_OPERATOR, f->bp[i], 0, 0);
-	}
-	f->session = new_session(f);
-	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", f->session);
-	json_node_unref(call(f, "POST", start, f->staff, NULL, 200));
-	ticket = g_strdup_printf("{\"session_id\":%" G_GINT64_FORMAT ",\"summary\":\"Nội dung\","
-				 "\"category\":\"complaint\",\"citizen_name\":\"Nguyễn Văn A\"}",
-				 f->session);
-	registered = call(f, "POST", "/api/v1/register", NULL, ticket, 201);
-	f->citizen =
-		g_strdup(json_object_get_string_member(json_node_get_object(registered), "token"));
-}
-
-static void
-fixture_teardown(Fixture *f, gconstpointer data)
-{
-	cb_test_daemon_free(f->d);
-	g_free(f->staff);
-	g_free(f->staff2);
-	g_free(f->citizen);
-	g_free(f->op[0]);
-	g_free(f->op[1]);
+	media_fixture_setup_config(f, data != NULL ? data : BASE_CONFIG);
 }
 
 static char *
@@ -193,7 +78,7 @@ link_param(const char *link, const char *name)
 
 /* the Link headers, one string each (a credential holds no ',') */
 static GPtrArray *
-links(Reply *r)
+links(CbTestReply *r)
 {
 	const char *list = soup_message_headers_get_list(r->headers, "Link");
 	g_auto(GStrv) parts = g_strsplit(list != NULL ? list : "", ", <", -1);
@@ -241,7 +126,7 @@ check_turn_credential(const char *username, const char *credential, const char *
 /* the STUN server as it is, then the TURN server with a credential naming
  * the peer by its room id (@id_prefix…), never a person */
 static void
-check_links(Reply *r, const char *id_prefix)
+check_links(CbTestReply *r, const char *id_prefix)
 {
 	g_autoptr(GPtrArray) all = links(r);
 	const char *turn;
@@ -269,25 +154,15 @@ check_links(Reply *r, const char *id_prefix)
 
 /* ---- offers and fragments ---- */
 
-static char *
-attribute(const char *sdp, const char *key)
-{
-	g_autofree char *needle = g_strdup_printf("a=%s:", key);
-	const char *at = strstr(sdp, needle);
-
-	g_assert_nonnull(at);
-	at += strlen(needle);
-	return g_strndup(at, strcspn(at, "\r\n"));
-}
-
 /* a trickle fragment of @offer's ICE session, or one asking for a restart */
 static char *
 fragment(const char *offer, gboolean restart)
 {
-	g_autofree char *ufrag = restart ? g_strdup("new0") : attribute(offer, "ice-ufrag");
-	g_autofree char *pwd =
-		restart ? g_strdup("newpasswordnewpassword00") : attribute(offer, "ice-pwd");
-	g_autofree char *mid = attribute(offer, "mid");
+	g_autofree char *ufrag =
+		restart ? g_strdup("new0") : media_sdp_attribute(offer, "ice-ufrag");
+	g_autofree char *pwd = restart ? g_strdup("newpasswordnewpassword00")
+				       : media_sdp_attribute(offer, "ice-pwd");
+	g_autofree char *mid = media_sdp_attribute(offer, "mid");
 
 	return g_strdup_printf("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\n"
 			       "a=mid:%s\r\na=candidate:1 1 UDP 2015363327 127.0.0.1 9 typ host\r\n"
@@ -326,36 +201,36 @@ viewer_offer(void)
 
 /* what WHIP and WHEP answer alike before anything joins */
 static void
-check_refusals(Fixture *f, const char *prefix, const char *token, const char *offer)
+check_refusals(MediaFixture *f, const char *prefix, const char *token, const char *offer)
 {
 	g_autofree char *path = route(prefix, f->session, NULL);
 	g_autofree char *missing = route(prefix, 9999, NULL);
-	g_autofree char *other = route(prefix, new_session(f), NULL);
+	g_autofree char *other = route(prefix, media_new_session(f), NULL);
 	g_autofree char *big = oversized_sdp();
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	r = expect(f, "POST", path, NULL, "application/sdp", offer, 401, "unauthenticated");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "POST", missing, token, "application/sdp", offer, 404, "not_found");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	/* scheduled, not live */
 	r = expect(f, "POST", other, token, "application/sdp", offer, 409, "conflict");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "POST", path, token, "text/plain", offer, 415, "unsupported_media_type");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "POST", path, token, "application/sdp", big, 413, "too_large");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "POST", path, token, "application/sdp", "", 400, "invalid_request");
 }
 
 /* 201 with the resource, its tag, the servers and an answer with candidates */
 static char *
-check_created(Fixture *f, const char *prefix, const char *query, const char *token,
+check_created(MediaFixture *f, const char *prefix, const char *query, const char *token,
 	      const char *offer, const char *id_prefix)
 {
 	g_autofree char *path = route(prefix, f->session, query);
 	g_autofree char *resource_prefix = route(prefix, f->session, "/");
-	g_auto(Reply) r = expect(f, "POST", path, token, "application/sdp", offer, 201, NULL);
+	g_auto(CbTestReply) r = expect(f, "POST", path, token, "application/sdp", offer, 201, NULL);
 	const char *location = soup_message_headers_get_one(r.headers, "Location");
 
 	g_assert_nonnull(location);
@@ -371,59 +246,62 @@ check_created(Fixture *f, const char *prefix, const char *query, const char *tok
 
 /* PATCH 204, 422, 415; DELETE 200, then 404 */
 static void
-check_resource(Fixture *f, const char *location, const char *token, const char *offer)
+check_resource(MediaFixture *f, const char *location, const char *token, const char *offer)
 {
 	g_autofree char *frag = fragment(offer, FALSE);
 	g_autofree char *restart = fragment(offer, TRUE);
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	r = expect(f, "PATCH", location, token, "application/trickle-ice-sdpfrag", frag, 204, NULL);
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "PATCH", location, token, "application/trickle-ice-sdpfrag", restart, 422,
 		   "invalid_request");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "PATCH", location, token, "application/sdp", frag, 415,
 		   "unsupported_media_type");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "PATCH", location, NULL, "application/trickle-ice-sdpfrag", frag, 401,
 		   "unauthenticated");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", location, token, NULL, NULL, 200, NULL);
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", location, token, NULL, NULL, 404, "not_found");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "PATCH", location, token, "application/trickle-ice-sdpfrag", frag, 404,
 		   "not_found");
 }
 
 static void
-test_whip_statuses(Fixture *f, gconstpointer data)
+test_whip_statuses(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *offer = publisher_offer();
 	g_autofree char *path = route("whip", f->session, NULL);
 	g_autofree char *location = NULL;
 	g_autofree char *frag = fragment(offer, FALSE);
-	g_autofree char *bp0 = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[0]);
-	g_auto(Reply) r = {0};
+	const char *bp0 = f->bp_id[0];
+	g_autofree char *citizen = NULL;
+	g_auto(CbTestReply) r = {0};
 
+	/* a citizen registered for the session, not called */
+	media_register_citizen(f, "complaint", &citizen);
 	check_refusals(f, "whip", f->op[0], offer);
 	r = expect(f, "POST", path, f->staff, "application/sdp", offer, 403, "forbidden");
-	reply_clear(&r);
-	r = expect(f, "POST", path, f->citizen, "application/sdp", offer, 403, "forbidden");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
+	r = expect(f, "POST", path, citizen, "application/sdp", offer, 403, "forbidden");
+	cb_test_reply_clear(&r);
 
 	location = check_created(f, "whip", NULL, f->op[0], offer, bp0);
 	/* another bridge point's resource */
 	r = expect(f, "PATCH", location, f->op[1], "application/trickle-ice-sdpfrag", frag, 403,
 		   "forbidden");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", location, f->op[1], NULL, NULL, 403, "forbidden");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	check_resource(f, location, f->op[0], offer);
 }
 
 static void
-test_whep_statuses(Fixture *f, gconstpointer data)
+test_whep_statuses(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *offer = viewer_offer();
 	g_autofree char *whip_offer = publisher_offer();
@@ -432,28 +310,31 @@ test_whep_statuses(Fixture *f, gconstpointer data)
 	g_autofree char *frag = fragment(offer, FALSE);
 	g_autofree char *query = NULL;
 	g_autofree char *whip_location = NULL;
-	g_autofree char *bp0 = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[0]);
-	g_auto(Reply) r = {0};
+	const char *bp0 = f->bp_id[0];
+	g_autofree char *citizen = NULL;
+	g_auto(CbTestReply) r = {0};
 
+	/* a citizen registered for the session, not called */
+	media_register_citizen(f, "complaint", &citizen);
 	check_refusals(f, "whep", f->staff, offer);
 	r = expect(f, "POST", path, f->op[0], "application/sdp", offer, 403, "forbidden");
-	reply_clear(&r);
-	r = expect(f, "POST", path, f->citizen, "application/sdp", offer, 403, "forbidden");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
+	r = expect(f, "POST", path, citizen, "application/sdp", offer, 403, "forbidden");
+	cb_test_reply_clear(&r);
 	/* slots: unknown names, and publishers that are not there yet */
 	for (guint i = 0; i < 3; i++) {
 		static const char *const bad[] = {"?slot=s1", "?slot=bp-x", "?slot=bp-"};
 		g_autofree char *bad_path = route("whep", f->session, bad[i]);
 		r = expect(f, "POST", bad_path, f->staff, "application/sdp", offer, 400,
 			   "invalid_request");
-		reply_clear(&r);
+		cb_test_reply_clear(&r);
 	}
 	for (guint i = 0; i < 2; i++) {
 		static const char *const absent[] = {"?slot=hall", "?slot=citizen"};
 		g_autofree char *absent_path = route("whep", f->session, absent[i]);
 		r = expect(f, "POST", absent_path, f->staff, "application/sdp", offer, 404,
 			   "not_found");
-		reply_clear(&r);
+		cb_test_reply_clear(&r);
 	}
 
 	/* the floor always exists; an admin may watch too */
@@ -467,37 +348,37 @@ test_whep_statuses(Fixture *f, gconstpointer data)
 	/* another token's viewer is not this one's to touch */
 	r = expect(f, "PATCH", location, f->staff2, "application/trickle-ice-sdpfrag", frag, 404,
 		   "not_found");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", location, f->staff2, NULL, NULL, 404, "not_found");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", location, f->op[0], NULL, NULL, 403, "forbidden");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	check_resource(f, location, f->staff, offer);
 }
 
 /* [media] max-peers=2: the third peer gets 503 with Retry-After, and a
  * place that frees up is taken again */
 static void
-test_room_full(Fixture *f, gconstpointer data)
+test_room_full(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *offer = viewer_offer();
 	g_autofree char *whip_offer = publisher_offer();
 	g_autofree char *whep = route("whep", f->session, NULL);
 	g_autofree char *whip = route("whip", f->session, NULL);
-	g_autofree char *bp0 = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[0]);
+	const char *bp0 = f->bp_id[0];
 	g_autofree char *viewer = NULL;
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	g_free(check_created(f, "whip", NULL, f->op[0], whip_offer, bp0));
 	viewer = check_created(f, "whep", NULL, f->staff, offer, "s");
 	r = expect(f, "POST", whep, f->staff, "application/sdp", offer, 503, "unavailable");
 	g_assert_cmpstr(soup_message_headers_get_one(r.headers, "Retry-After"), ==, "10");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "POST", whip, f->op[1], "application/sdp", whip_offer, 503, "unavailable");
 	g_assert_cmpstr(soup_message_headers_get_one(r.headers, "Retry-After"), ==, "10");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	r = expect(f, "DELETE", viewer, f->staff, NULL, NULL, 200, NULL);
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
 }
 
@@ -505,18 +386,18 @@ test_room_full(Fixture *f, gconstpointer data)
  * bridge points than one owner's CB_MEDIA_MAX_PEERS_PER_OWNER (16) publish
  * over WHIP; one token's 17th viewer is refused (413), another token's not */
 static void
-test_peers_per_owner(Fixture *f, gconstpointer data)
+test_peers_per_owner(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *whip_offer = publisher_offer();
 	g_autofree char *offer = viewer_offer();
 	g_autofree char *whep = route("whep", f->session, NULL);
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	for (guint i = 0; i < 17; i++) {
 		g_autofree char *body =
 			g_strdup_printf("{\"code\":\"many-%u\",\"name\":\"Xã %u\"}", i, i);
-		g_autoptr(JsonNode) bp =
-			call(f, "POST", "/api/v1/bridge-points", f->d->admin_token, body, 201);
+		g_autoptr(JsonNode) bp = media_call(f, "POST", "/api/v1/bridge-points",
+						    f->d->admin_token, body, 201);
 		gint64 id = json_object_get_int_member(json_node_get_object(bp), "id");
 		g_autofree char *op = cb_test_daemon_issue_token(f->d, CB_ROLE_OPERATOR, id, 0, 0);
 		g_autofree char *expected_id = g_strdup_printf("bp-%" G_GINT64_FORMAT, id);
@@ -526,17 +407,17 @@ test_peers_per_owner(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < 16; i++)
 		g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
 	r = expect(f, "POST", whep, f->staff, "application/sdp", offer, 413, "too_large");
-	reply_clear(&r);
+	cb_test_reply_clear(&r);
 	g_free(check_created(f, "whep", NULL, f->staff2, offer, "s"));
 }
 
 /* ---- media: a WHEP viewer sees the floor a WHIP encoder feeds ---- */
 
 static CbTestPeer *
-http_peer(Fixture *f, CbTestPeer *peer, const char *path, const char *token, char **location)
+http_peer(MediaFixture *f, CbTestPeer *peer, const char *path, const char *token, char **location)
 {
 	g_autofree char *offer = cb_test_peer_offer(peer, TRUE);
-	g_auto(Reply) r = expect(f, "POST", path, token, "application/sdp", offer, 201, NULL);
+	g_auto(CbTestReply) r = expect(f, "POST", path, token, "application/sdp", offer, 201, NULL);
 
 	cb_test_peer_set_answer(peer, r.body);
 	*location = g_strdup(soup_message_headers_get_one(r.headers, "Location"));
@@ -544,10 +425,10 @@ http_peer(Fixture *f, CbTestPeer *peer, const char *path, const char *token, cha
 }
 
 static void
-test_whep_sees_floor(Fixture *f, gconstpointer data)
+test_whep_sees_floor(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
-	g_autofree char *bp0 = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[0]);
+	const char *bp0 = f->bp_id[0];
 	g_autofree char *whip = route("whip", f->session, NULL);
 	g_autofree char *whep = route("whep", f->session, NULL);
 	g_autofree char *query = g_strdup_printf("?slot=%s", bp0);
@@ -559,7 +440,7 @@ test_whep_sees_floor(Fixture *f, gconstpointer data)
 	g_autoptr(JsonObject) floor = NULL;
 	g_autoptr(JsonObject) joined = NULL;
 	g_autoptr(JsonObject) left = NULL;
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	cb_test_sig_send(staff, "{\"type\":\"subscribe\",\"session_id\":%" G_GINT64_FORMAT "}",
 			 f->session);
@@ -592,11 +473,11 @@ test_whep_sees_floor(Fixture *f, gconstpointer data)
 /* ---- the WebSocket's join hands out the same servers ---- */
 
 static void
-test_ws_ice_servers(Fixture *f, gconstpointer data)
+test_ws_ice_servers(MediaFixture *f, gconstpointer data)
 {
 	g_autoptr(CbTestSig) op = cb_test_sig_connect(f->d, f->op[1]);
 	g_autoptr(JsonObject) joined = cb_test_sig_join(op, f->session, "publisher", NULL, "cam");
-	g_autofree char *bp1 = g_strdup_printf("bp-%" G_GINT64_FORMAT, f->bp[1]);
+	const char *bp1 = f->bp_id[1];
 	JsonArray *servers;
 	JsonObject *stun, *turn;
 	g_autofree char *id = NULL;
@@ -619,14 +500,14 @@ test_ws_ice_servers(Fixture *f, gconstpointer data)
 /* ---- SIGHUP: new secret, new lifetime ---- */
 
 static void
-test_turn_reload(Fixture *f, gconstpointer data)
+test_turn_reload(MediaFixture *f, gconstpointer data)
 {
 	g_autofree char *offer = viewer_offer();
 	g_autofree char *path = route("whep", f->session, NULL);
 	g_autofree char *ready = NULL;
 	g_autoptr(GPtrArray) all = NULL;
 	g_autofree char *username = NULL, *credential = NULL, *id = NULL;
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	cb_test_daemon_set_config(f->d, "[media]\nice-addresses=127.0.0.1\n"
 					"turn-servers=turns:turn.example.org:5349\n"
@@ -766,14 +647,14 @@ turn_client(Turn *turn, const char *username, const char *credential)
 static void
 test_coturn_takes_credentials(void)
 {
-	Fixture fixture = {0}, *f = &fixture;
+	MediaFixture fixture = {0}, *f = &fixture;
 	Turn *turn;
 	g_autofree char *config = NULL;
 	g_autofree char *offer = viewer_offer();
 	g_autofree char *path = NULL;
 	g_autoptr(GPtrArray) all = NULL;
 	g_autofree char *username = NULL, *credential = NULL, *id = NULL, *wrong = NULL;
-	g_auto(Reply) r = {0};
+	g_auto(CbTestReply) r = {0};
 
 	if (g_find_program_in_path("turnserver") == NULL ||
 	    g_find_program_in_path("turnutils_uclient") == NULL) {
@@ -802,7 +683,7 @@ test_coturn_takes_credentials(void)
 	wrong = expected_credential("not-" SECRET, username);
 	g_assert_cmpint(turn_client(turn, username, wrong), !=, 0);
 
-	fixture_teardown(f, NULL);
+	media_fixture_teardown(f, NULL);
 	turn_stop(turn);
 }
 
@@ -811,20 +692,20 @@ main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/civic-bridge/whip-whep/whip-statuses", Fixture, NULL, fixture_setup,
-		   test_whip_statuses, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/whep-statuses", Fixture, NULL, fixture_setup,
-		   test_whep_statuses, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/room-full", Fixture, BASE_CONFIG "max-peers=2\n",
-		   fixture_setup, test_room_full, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/peers-per-owner", Fixture, NULL, fixture_setup,
-		   test_peers_per_owner, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/whep-sees-floor", Fixture, NULL, fixture_setup,
-		   test_whep_sees_floor, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/ws-ice-servers", Fixture, NULL, fixture_setup,
-		   test_ws_ice_servers, fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/turn-reload", Fixture, NULL, fixture_setup,
-		   test_turn_reload, fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/whip-statuses", MediaFixture, NULL, fixture_setup,
+		   test_whip_statuses, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/whep-statuses", MediaFixture, NULL, fixture_setup,
+		   test_whep_statuses, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/room-full", MediaFixture, BASE_CONFIG "max-peers=2\n",
+		   fixture_setup, test_room_full, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/peers-per-owner", MediaFixture, NULL, fixture_setup,
+		   test_peers_per_owner, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/whep-sees-floor", MediaFixture, NULL, fixture_setup,
+		   test_whep_sees_floor, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/ws-ice-servers", MediaFixture, NULL, fixture_setup,
+		   test_ws_ice_servers, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/turn-reload", MediaFixture, NULL, fixture_setup,
+		   test_turn_reload, media_fixture_teardown);
 	g_test_add_func("/civic-bridge/whip-whep/coturn-takes-credentials",
 			test_coturn_takes_credentials);
 	return g_test_run();

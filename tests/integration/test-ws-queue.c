@@ -18,18 +18,6 @@ obj(JsonNode *node)
 	return json_node_get_object(node);
 }
 
-static JsonNode *
-call(Fixture *f, const char *method, const char *path, const char *token, const char *body,
-     guint want)
-{
-	JsonNode *answer = NULL;
-	guint status = cb_test_http(f->d, method, path, token, body, &answer);
-
-	if (status != want)
-		g_error("%s %s: %u, wanted %u", method, path, status, want);
-	return answer;
-}
-
 /* a session that opens at once (it starts in 10 minutes) */
 static void
 fixture_setup(Fixture *f, gconstpointer data)
@@ -49,11 +37,11 @@ fixture_setup(Fixture *f, gconstpointer data)
 	if (!cb_test_daemon_start(f->d, &error))
 		g_error("daemon did not start: %s", error->message);
 	f->staff = cb_test_daemon_issue_token(f->d, CB_ROLE_STAFF, 0, 0, 0);
-	session = call(f, "POST", "/api/v1/sessions", f->staff, body, 201);
+	session = cb_test_call(f->d, "POST", "/api/v1/sessions", f->staff, body, 201);
 	f->session = json_object_get_int_member(obj(session), "id");
 	g_assert_cmpstr(json_object_get_string_member(obj(session), "state"), ==, "open");
-	bp = call(f, "POST", "/api/v1/bridge-points", f->d->admin_token,
-		  "{\"code\":\"long-bien\",\"name\":\"Phường Long Biên\"}", 201);
+	bp = cb_test_call(f->d, "POST", "/api/v1/bridge-points", f->d->admin_token,
+			  "{\"code\":\"long-bien\",\"name\":\"Phường Long Biên\"}", 201);
 	f->bridge_point = json_object_get_int_member(obj(bp), "id");
 	f->operator= cb_test_daemon_issue_token(f->d, CB_ROLE_OPERATOR, f->bridge_point, 0, 0);
 }
@@ -73,7 +61,8 @@ register_citizen(Fixture *f, const char *extra, char **token)
 	g_autofree char *body =
 		g_strdup_printf("{\"session_id\":%" G_GINT64_FORMAT ",\"summary\":\"Nội dung\",%s}",
 				f->session, extra);
-	g_autoptr(JsonNode) ticket = call(f, "POST", "/api/v1/register", NULL, body, 201);
+	g_autoptr(JsonNode) ticket =
+		cb_test_call(f->d, "POST", "/api/v1/register", NULL, body, 201);
 
 	*token = g_strdup(json_object_get_string_member(obj(ticket), "token"));
 	return json_object_get_int_member(obj(ticket), "id");
@@ -105,7 +94,7 @@ act(Fixture *f, gint64 ticket, const char *action, const char *body)
 {
 	g_autofree char *path =
 		g_strdup_printf("/api/v1/tickets/%" G_GINT64_FORMAT "/%s", ticket, action);
-	g_autoptr(JsonNode) answer = call(f, "POST", path, f->staff, body, 200);
+	g_autoptr(JsonNode) answer = cb_test_call(f->d, "POST", path, f->staff, body, 200);
 }
 
 static void
@@ -215,7 +204,7 @@ test_staff_and_operator_views(Fixture *f, gconstpointer data)
 	{
 		g_autofree char *path =
 			g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", f->session);
-		g_autoptr(JsonNode) started = call(f, "POST", path, f->staff, NULL, 200);
+		g_autoptr(JsonNode) started = cb_test_call(f->d, "POST", path, f->staff, NULL, 200);
 	}
 	session_event = ws_next_of_type(staff, "session");
 	g_assert_cmpstr(json_object_get_string_member(
@@ -244,7 +233,8 @@ test_drop_and_return_keeps_place(Fixture *f, gconstpointer data)
 	{
 		g_autofree char *path =
 			g_strdup_printf("/api/v1/tickets/%" G_GINT64_FORMAT "/cancel", b);
-		g_autoptr(JsonNode) cancelled = call(f, "POST", path, b_token, NULL, 200);
+		g_autoptr(JsonNode) cancelled =
+			cb_test_call(f->d, "POST", path, b_token, NULL, 200);
 	}
 	{
 		g_autoptr(WsClient) cc = connect_as(f, c_token);
