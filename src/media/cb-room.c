@@ -761,26 +761,45 @@ cb_room_peer_of_object(CbRoom *room, GstObject *object)
 	return NULL;
 }
 
-static gboolean
-cb_room_bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+static void
+cb_room_handle_message(CbRoom *room, GstMessage *message)
 {
-	CbRoom *room = user_data;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *debug = NULL;
 	CbPeer *peer;
 
 	if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
-		return G_SOURCE_CONTINUE;
+		return;
 	gst_message_parse_error(message, &error, &debug);
 	peer = cb_room_peer_of_object(room, GST_MESSAGE_SRC(message));
 	if (peer == NULL) {
 		g_warning("session %" G_GINT64_FORMAT ": %s: %s", room->session_id,
 			  GST_MESSAGE_SRC_NAME(message), error->message);
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	g_warning("session %" G_GINT64_FORMAT ": peer %s failed: %s (%s)", room->session_id,
 		  peer->id, error->message, debug != NULL ? debug : "");
 	cb_room_remove(room, peer, "error");
+}
+
+/*
+ * A bus watch hands over one message per main-loop iteration, while a peer
+ * that joins and leaves posts about 80 (the state changes of its webrtcbin's
+ * elements): under steady joins and leaves the queue grew without end, and
+ * each queued message held its element, so every webrtcbin whose messages
+ * were still queued stayed alive. Each dispatch takes every message queued.
+ */
+static gboolean
+cb_room_bus_cb(GstBus *bus, GstMessage *message, gpointer user_data)
+{
+	CbRoom *room = user_data;
+	GstMessage *next;
+
+	cb_room_handle_message(room, message);
+	while ((next = gst_bus_pop(bus)) != NULL) {
+		cb_room_handle_message(room, next);
+		gst_message_unref(next);
+	}
 	return G_SOURCE_CONTINUE;
 }
 

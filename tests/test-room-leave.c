@@ -1,0 +1,296 @@
+#define G_LOG_DOMAIN "CbTestRoomLeave"
+
+/*
+ * Peers that leave a room are freed: every webrtcbin the room made for a
+ * subscriber that joined and left is finalized, and the room's pipeline
+ * holds only the elements of the peers still in it. Real webrtcbins back to
+ * back in one process (see test-room.c), ICE on 127.0.0.1: run inside
+ * `unshare -n`.
+ *
+ * The cycles are those of tests/bench/bench-media: while the hall
+ * publishes, a subscriber joins, offers (the same offer text every time),
+ * gets its answer and leaves without connecting; a few others connect and
+ * receive before they leave.
+ */
+
+#include <string.h>
+
+#include "civic-bridge/cb-error.h"
+#include "civic-bridge/cb-room.h"
+
+#include "cb-test-peer.h"
+
+/* private to the media module and its tests */
+GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);
+
+#define PORT_MIN   32000
+#define PORT_MAX   32999
+#define WAIT_UNTIL CB_TEST_WAIT_UNTIL
+#define W_HALL     160
+#define N_CYCLES   50
+
+typedef struct {
+	CbRoom *room;
+	CbTestPeer *hall;
+	CbTestPeer *client; /* the subscriber of the moment, if it connects */
+	char *client_id;
+	GHashTable *answers; /* peer id -> answer */
+	GHashTable *states;  /* peer id -> last peer-state */
+	gint alive;          /* atomic: webrtcbins watched and not finalized */
+	guint watched;
+} Fixture;
+
+/* ---- the room's signals, on the main context ---- */
+
+static void
+room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, const char *sdp,
+			  Fixture *fx)
+{
+	g_assert_cmpstr(type, ==, "answer");
+	g_hash_table_insert(fx->answers, g_strdup(peer_id), g_strdup(sdp));
+	if (g_str_equal(peer_id, "hall"))
+		cb_test_peer_set_answer(fx->hall, sdp);
+	else if (g_strcmp0(peer_id, fx->client_id) == 0)
+		cb_test_peer_set_answer(fx->client, sdp);
+}
+
+static void
+room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
+			Fixture *fx)
+{
+	if (g_str_equal(peer_id, "hall"))
+		cb_test_peer_add_candidate(fx->hall, mline, candidate);
+	else if (g_strcmp0(peer_id, fx->client_id) == 0)
+		cb_test_peer_add_candidate(fx->client, mline, candidate);
+}
+
+static void
+room_peer_state_cb(CbRoom *room, const char *peer_id, const char *state, Fixture *fx)
+{
+	g_hash_table_insert(fx->states, g_strdup(peer_id), g_strdup(state));
+}
+
+/* the test peers' candidates, to the room as the signalling hands them */
+static void
+client_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpointer user_data)
+{
+	Fixture *fx = user_data;
+	const char *peer_id =
+		g_str_equal(cb_test_peer_get_name(peer), "hall") ? "hall" : fx->client_id;
+	g_autoptr(GError) error = NULL;
+
+	if (fx->room != NULL && peer_id != NULL && cb_room_has_peer(fx->room, peer_id)) {
+		cb_room_add_remote_candidate(fx->room, peer_id, mline, candidate, &error);
+		g_assert_no_error(error);
+	}
+}
+
+static void
+fixture_set_up(Fixture *fx, gconstpointer data)
+{
+	CbMediaConfig config;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbConfig) defaults = cb_config_new_defaults();
+
+	g_free(defaults->media_ice_addresses);
+	defaults->media_ice_addresses = g_strdup("127.0.0.1");
+	defaults->media_udp_port_min = PORT_MIN;
+	defaults->media_udp_port_max = PORT_MAX;
+	cb_media_config_init(&config, defaults);
+	fx->answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	fx->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	fx->room = cb_room_new(42, &config, &error);
+	cb_media_config_clear(&config);
+	g_assert_no_error(error);
+	g_signal_connect(fx->room, "local-description", G_CALLBACK(room_local_description_cb), fx);
+	g_signal_connect(fx->room, "local-candidate", G_CALLBACK(room_local_candidate_cb), fx);
+	g_signal_connect(fx->room, "peer-state", G_CALLBACK(room_peer_state_cb), fx);
+}
+
+static void
+fixture_tear_down(Fixture *fx, gconstpointer data)
+{
+	g_clear_object(&fx->room);
+	g_clear_pointer(&fx->client, cb_test_peer_free);
+	g_clear_pointer(&fx->hall, cb_test_peer_free);
+	g_free(fx->client_id);
+	g_hash_table_unref(fx->answers);
+	g_hash_table_unref(fx->states);
+	/* drop what the peers' threads handed over after the room went */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+/* ---- what the room's pipeline holds ---- */
+
+static void
+webrtcbin_finalized_cb(gpointer data, GObject *where_the_object_was)
+{
+	Fixture *fx = data;
+
+	/* on whichever thread dropped the last reference */
+	g_atomic_int_add(&fx->alive, -1);
+}
+
+/* follows @peer_id's webrtcbin until it is finalized */
+static void
+watch_peer(Fixture *fx, const char *peer_id)
+{
+	GstElement *webrtc = cb_room_get_peer_element(fx->room, peer_id);
+
+	g_assert_nonnull(webrtc);
+	g_atomic_int_add(&fx->alive, 1);
+	fx->watched++;
+	g_object_weak_ref(G_OBJECT(webrtc), webrtcbin_finalized_cb, fx);
+}
+
+/* a peer's webrtcbin goes when the peer leaves, once the main context has
+ * run a moment (the room's bus is read there): only threads that still push
+ * into it or are being stopped may hold it a little longer. Runs the main
+ * context three times, then waits (bounded) for every watched webrtcbin to
+ * go without running it again: messages left queued for later iterations
+ * would keep a peer's elements alive for as long as the queue is behind. */
+static void
+wait_finalized(Fixture *fx)
+{
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	for (guint i = 0; i < 3; i++)
+		g_main_context_iteration(NULL, FALSE);
+	while (g_atomic_int_get(&fx->alive) > 0 && g_get_monotonic_time() < deadline)
+		g_usleep(10 * 1000);
+	g_assert_cmpint(g_atomic_int_get(&fx->alive), ==, 0);
+}
+
+static GstBin *
+room_pipeline(Fixture *fx)
+{
+	GstElement *hall = cb_room_get_peer_element(fx->room, "hall");
+
+	return GST_BIN(GST_ELEMENT_PARENT(hall));
+}
+
+/* the elements in the room's pipeline (not counting inside the webrtcbins) */
+static guint
+n_children(Fixture *fx)
+{
+	return GST_BIN_NUMCHILDREN(room_pipeline(fx));
+}
+
+static guint
+n_webrtcbins(Fixture *fx)
+{
+	GType type = g_type_from_name("GstWebRTCBin");
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(room_pipeline(fx));
+	g_auto(GValue) item = G_VALUE_INIT;
+	guint n = 0;
+
+	g_assert_true(type != 0);
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		if (G_TYPE_CHECK_INSTANCE_TYPE(g_value_get_object(&item), type))
+			n++;
+		g_value_reset(&item);
+	}
+	return n;
+}
+
+/* ---- peers ---- */
+
+static void
+hall_publish(Fixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *offer = NULL;
+
+	g_assert_true(cb_room_add_publisher(fx->room, "hall", CB_PEER_KIND_HALL, &error));
+	g_assert_no_error(error);
+	fx->hall = cb_test_peer_new_publisher("hall", W_HALL, 30);
+	cb_test_peer_set_candidate_func(fx->hall, client_candidate_cb, fx);
+	offer = cb_test_peer_offer(fx->hall, FALSE);
+	g_assert_true(cb_room_set_remote_description(fx->room, "hall", "offer", offer, &error));
+	g_assert_no_error(error);
+	WAIT_UNTIL(g_strcmp0(g_hash_table_lookup(fx->states, "hall"), "connected") == 0);
+}
+
+/* a subscriber of the hall joins, offers @offer, gets its answer and leaves */
+static void
+cycle(Fixture *fx, const char *peer_id, const char *offer)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cb_room_add_subscriber(fx->room, peer_id, "hall", CB_PEER_KIND_BRIDGE_POINT,
+					     &error));
+	g_assert_no_error(error);
+	watch_peer(fx, peer_id);
+	g_assert_true(cb_room_set_remote_description(fx->room, peer_id, "offer", offer, &error));
+	g_assert_no_error(error);
+	WAIT_UNTIL(g_hash_table_contains(fx->answers, peer_id));
+	g_assert_true(cb_room_remove_peer(fx->room, peer_id, &error));
+	g_assert_no_error(error);
+	wait_finalized(fx);
+}
+
+/* a subscriber that connects and receives the hall before it leaves */
+static void
+cycle_connected(Fixture *fx, const char *peer_id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *offer = NULL;
+
+	g_assert_true(cb_room_add_subscriber(fx->room, peer_id, "hall", CB_PEER_KIND_BRIDGE_POINT,
+					     &error));
+	g_assert_no_error(error);
+	watch_peer(fx, peer_id);
+	g_free(fx->client_id);
+	fx->client_id = g_strdup(peer_id);
+	fx->client = cb_test_peer_new_subscriber(peer_id);
+	cb_test_peer_set_candidate_func(fx->client, client_candidate_cb, fx);
+	offer = cb_test_peer_offer(fx->client, FALSE);
+	g_assert_true(cb_room_set_remote_description(fx->room, peer_id, "offer", offer, &error));
+	g_assert_no_error(error);
+	WAIT_UNTIL(cb_test_peer_frames_at(fx->client, W_HALL) >= 3);
+	g_assert_true(cb_room_remove_peer(fx->room, peer_id, &error));
+	g_assert_no_error(error);
+	wait_finalized(fx);
+	g_clear_pointer(&fx->client, cb_test_peer_free);
+	g_clear_pointer(&fx->client_id, g_free);
+}
+
+/* N subscribers join and leave, a few of them connected: every webrtcbin
+ * made for them goes, and so does every element of their branches */
+static void
+test_leave_frees_peers(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(CbTestPeer) template = cb_test_peer_new_subscriber("template");
+	g_autofree char *offer = cb_test_peer_offer(template, FALSE);
+	guint children;
+
+	hall_publish(fx);
+	children = n_children(fx);
+	g_assert_cmpuint(n_webrtcbins(fx), ==, 1);
+	for (guint i = 0; i < N_CYCLES; i++) {
+		g_autofree char *peer_id = g_strdup_printf("s%u", i);
+
+		if (i % 10 == 5)
+			cycle_connected(fx, peer_id);
+		else
+			cycle(fx, peer_id, offer);
+	}
+	g_assert_cmpuint(fx->watched, ==, N_CYCLES);
+	g_assert_cmpuint(cb_room_get_n_peers(fx->room), ==, 1);
+	g_assert_cmpuint(n_children(fx), ==, children);
+	g_assert_cmpuint(n_webrtcbins(fx), ==, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	g_test_init(&argc, &argv, NULL);
+	/* GStreamer's own warnings are not the room's faults (test-room.c checks those) */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+	g_test_add("/civic-bridge/room-leave/frees-peers", Fixture, NULL, fixture_set_up,
+		   test_leave_frees_peers, fixture_tear_down);
+	return g_test_run();
+}
