@@ -644,6 +644,24 @@ turn_client(Turn *turn, const char *username, const char *credential)
 	return g_subprocess_get_if_exited(client) ? g_subprocess_get_exit_status(client) : -1;
 }
 
+/* coturn's relay is ready once a client allocates through it: the daemon's
+ * own allocation then comes within its gathering wait */
+static void
+turn_wait_ready(Turn *turn)
+{
+	g_autofree char *username = g_strdup_printf("%" G_GINT64_FORMAT ":probe",
+						    g_get_real_time() / G_USEC_PER_SEC + 600);
+	g_autofree char *credential = expected_credential(SECRET, username);
+	gint status = -1;
+
+	for (guint i = 0; i < 20 && status != 0; i++) {
+		status = turn_client(turn, username, credential);
+		if (status != 0)
+			g_usleep(250 * 1000);
+	}
+	g_assert_cmpint(status, ==, 0);
+}
+
 static void
 test_coturn_takes_credentials(void)
 {
@@ -662,6 +680,7 @@ test_coturn_takes_credentials(void)
 		return;
 	}
 	turn = turn_start(SECRET);
+	turn_wait_ready(turn);
 	config = g_strdup_printf("[media]\nice-addresses=127.0.0.1\n"
 				 "turn-servers=turn:127.0.0.1:%u?transport=udp\n"
 				 "turn-secret=" SECRET "\nturn-for-daemon=true\n",
