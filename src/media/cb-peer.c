@@ -345,6 +345,29 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	return peer;
 }
 
+/*
+ * Waits until webrtcbin has run every operation queued before this call
+ * (its operations run one by one on its own thread: a "get-stats" queued
+ * now is answered after them). A peer that leaves a few milliseconds after
+ * its answer would otherwise be stopped while webrtcbin is still setting
+ * up its ICE transports, and now and then a nicesrc of it outlived the
+ * webrtcbin with its ICE agent, its sockets and its main context
+ * (docs/PERFORMANCE.md, "Join-and-leave after the bus fix").
+ */
+static void
+cb_peer_drain_operations(CbPeer *peer)
+{
+	GstPromise *promise;
+
+	/* a webrtcbin never started has no thread to answer */
+	if (GST_STATE(peer->webrtc) == GST_STATE_NULL)
+		return;
+	promise = gst_promise_new();
+	g_signal_emit_by_name(peer->webrtc, "get-stats", NULL, promise);
+	gst_promise_wait(promise);
+	gst_promise_unref(promise);
+}
+
 void
 cb_peer_free(CbPeer *peer, GstElement *pipeline)
 {
@@ -374,6 +397,7 @@ cb_peer_free(CbPeer *peer, GstElement *pipeline)
 		if (src != NULL && GST_PAD_PARENT(src) == peer->webrtc)
 			gst_pad_unlink(src, sink);
 	}
+	cb_peer_drain_operations(peer);
 	gst_element_set_state(peer->webrtc, GST_STATE_NULL);
 	if (GST_OBJECT_PARENT(peer->webrtc) != NULL)
 		gst_bin_remove(GST_BIN(pipeline), peer->webrtc);
