@@ -345,6 +345,42 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	return peer;
 }
 
+/* waiting for webrtcbin's queued operations (see cb_peer_drain_operations) */
+#define CB_PEER_DRAIN_TIMEOUT_US (2 * G_USEC_PER_SEC)
+
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean done;
+} CbPeerDrain;
+
+static void
+cb_peer_drain_clear(gpointer data)
+{
+	CbPeerDrain *drain = data;
+
+	g_mutex_clear(&drain->lock);
+	g_cond_clear(&drain->cond);
+}
+
+static void
+cb_peer_drain_release(gpointer data)
+{
+	g_atomic_rc_box_release_full(data, cb_peer_drain_clear);
+}
+
+/* webrtcbin's thread: the reply, after every operation queued before it */
+static void
+cb_peer_drained_cb(GstPromise *promise, gpointer user_data)
+{
+	CbPeerDrain *drain = user_data;
+
+	g_mutex_lock(&drain->lock);
+	drain->done = TRUE;
+	g_cond_signal(&drain->cond);
+	g_mutex_unlock(&drain->lock);
+}
+
 /*
  * Waits until webrtcbin has run every operation queued before this call
  * (its operations run one by one on its own thread: a "get-stats" queued
@@ -357,15 +393,29 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 static void
 cb_peer_drain_operations(CbPeer *peer)
 {
+	CbPeerDrain *drain;
 	GstPromise *promise;
+	gint64 deadline = g_get_monotonic_time() + CB_PEER_DRAIN_TIMEOUT_US;
 
 	/* a webrtcbin never started has no thread to answer */
 	if (GST_STATE(peer->webrtc) == GST_STATE_NULL)
 		return;
-	promise = gst_promise_new();
+	drain = g_atomic_rc_box_new0(CbPeerDrain);
+	g_mutex_init(&drain->lock);
+	g_cond_init(&drain->cond);
+	promise = gst_promise_new_with_change_func(
+		cb_peer_drained_cb, g_atomic_rc_box_acquire(drain), cb_peer_drain_release);
 	g_signal_emit_by_name(peer->webrtc, "get-stats", NULL, promise);
-	gst_promise_wait(promise);
+	/* bounded: a webrtcbin whose thread is stuck must not stop the room */
+	g_mutex_lock(&drain->lock);
+	while (!drain->done && g_cond_wait_until(&drain->cond, &drain->lock, deadline))
+		;
+	if (!drain->done)
+		g_warning("peer %s: its webrtcbin did not answer within %d ms; stopping it anyway",
+			  peer->id, (int)(CB_PEER_DRAIN_TIMEOUT_US / 1000));
+	g_mutex_unlock(&drain->lock);
 	gst_promise_unref(promise);
+	cb_peer_drain_release(drain);
 }
 
 void
