@@ -217,9 +217,9 @@ bm_window_collect(Bm *bm, BmWindow *w)
 		}
 		g_mutex_unlock(&sink->lock);
 	}
-	w->p50 = bm_quantile(delays, 0.50);
-	w->p99 = bm_quantile(delays, 0.99);
-	w->max = bm_quantile(delays, 1.0);
+	w->p50 = cb_bench_quantile(delays, 0.50);
+	w->p99 = cb_bench_quantile(delays, 0.99);
+	w->max = cb_bench_quantile(delays, 1.0);
 }
 
 static void
@@ -229,13 +229,13 @@ bm_measure_window(Bm *bm, BmWindow *w)
 	gint64 t0;
 	guint64 rcvbuf0 = bm_udp_rcvbuf_errors();
 
-	cpu0 = bm_proc_cpu_seconds(bm->s->pid);
+	cpu0 = cb_bench_proc_cpu_seconds(bm->s->pid);
 	self0 = bm_self_cpu_seconds();
 	t0 = g_get_monotonic_time();
 	bm_window_start();
 	bm_idle(bm->o->seconds * 1000);
 	bm_window_stop();
-	w->cpu_s = bm_proc_cpu_seconds(bm->s->pid) - cpu0;
+	w->cpu_s = cb_bench_proc_cpu_seconds(bm->s->pid) - cpu0;
 	w->self_cpu_s = bm_self_cpu_seconds() - self0;
 	w->wall_s = (g_get_monotonic_time() - t0) / 1e6;
 	bm_idle(1000); /* packets sent in the window arrive */
@@ -247,8 +247,8 @@ bm_measure_window(Bm *bm, BmWindow *w)
 BmReading
 bm_read(Bm *bm)
 {
-	BmReading r = {bm_proc_status(bm->s->pid, "Threads"), bm_proc_status(bm->s->pid, "VmRSS"),
-		       bm_proc_fds(bm->s->pid)};
+	BmReading r = {cb_bench_proc_status_kb(bm->s->pid, "Threads"),
+		       cb_bench_proc_status_kb(bm->s->pid, "VmRSS"), cb_bench_proc_fds(bm->s->pid)};
 
 	return r;
 }

@@ -558,57 +558,6 @@ bm_idle(guint ms)
 /* --- readings -------------------------------------------------------------------------- */
 
 double
-bm_proc_cpu_seconds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) fields = NULL;
-	const char *after_name;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	after_name = strrchr(text, ')');
-	if (after_name == NULL)
-		return -1;
-	fields = g_strsplit(after_name + 2, " ", -1);
-	if (g_strv_length(fields) < 13)
-		return -1;
-	return (double)(g_ascii_strtoull(fields[11], NULL, 10) +
-			g_ascii_strtoull(fields[12], NULL, 10)) /
-	       (double)sysconf(_SC_CLK_TCK);
-}
-
-guint64
-bm_proc_status(GPid pid, const char *name)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-	gsize name_len = strlen(name);
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		if (strncmp(lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
-			return g_ascii_strtoull(lines[i] + name_len + 1, NULL, 10);
-	}
-	return 0;
-}
-
-guint
-bm_proc_fds(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)pid);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	guint n = 0;
-
-	while (dir != NULL && g_dir_read_name(dir) != NULL)
-		n++;
-	return n;
-}
-
-double
 bm_self_cpu_seconds(void)
 {
 	struct rusage usage;
@@ -616,27 +565,6 @@ bm_self_cpu_seconds(void)
 	getrusage(RUSAGE_SELF, &usage);
 	return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
 	       usage.ru_stime.tv_usec / 1e6;
-}
-
-static gint
-bm_compare_double(gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-double
-bm_quantile(GArray *values, double q)
-{
-	guint rank;
-
-	if (values->len == 0)
-		return 0;
-	g_array_sort(values, bm_compare_double);
-	rank = (guint)(q * values->len + 0.999999);
-	rank = CLAMP(rank, 1, values->len);
-	return g_array_index(values, double, rank - 1);
 }
 
 /* the kernel's UDP receive-buffer drops in this network namespace */

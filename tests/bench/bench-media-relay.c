@@ -392,12 +392,12 @@ bm_relay_measure(GPid pid, GPtrArray *receivers, GPtrArray *sources, guint secon
 	if (!r.ok)
 		return r;
 	bm_idle(2000);
-	cpu0 = bm_proc_cpu_seconds(pid);
+	cpu0 = cb_bench_proc_cpu_seconds(pid);
 	t0 = g_get_monotonic_time();
 	bm_window_start();
 	bm_idle(seconds * 1000);
 	bm_window_stop();
-	r.cpu_s = bm_proc_cpu_seconds(pid) - cpu0;
+	r.cpu_s = cb_bench_proc_cpu_seconds(pid) - cpu0;
 	r.wall_s = (g_get_monotonic_time() - t0) / 1e6;
 	bm_idle(1000); /* what was sent in the window arrives */
 	for (guint i = 0; i < sources->len; i++) {
@@ -417,8 +417,8 @@ bm_relay_measure(GPid pid, GPtrArray *receivers, GPtrArray *sources, guint secon
 		g_mutex_unlock(&sink->lock);
 	}
 	bm_window_reset();
-	r.delay_p50_ms = bm_quantile(delays, 0.50);
-	r.delay_p99_ms = bm_quantile(delays, 0.99);
+	r.delay_p50_ms = cb_bench_quantile(delays, 0.50);
+	r.delay_p99_ms = cb_bench_quantile(delays, 0.99);
 	return r;
 }
 

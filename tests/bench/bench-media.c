@@ -171,15 +171,16 @@ static void
 bm_join_row(Bm *bm, const char *what, GArray *ms, guint tried, double target, GArray *base)
 {
 	guint got = ms->len;
-	double p50 = bm_quantile(ms, 0.50), p95 = bm_quantile(ms, 0.95);
-	double b50 = bm_quantile(base, 0.50), b95 = bm_quantile(base, 0.95);
+	double p50 = cb_bench_quantile(ms, 0.50), p95 = cb_bench_quantile(ms, 0.95);
+	double b50 = cb_bench_quantile(base, 0.50), b95 = cb_bench_quantile(base, 0.95);
 
 	ROW(bm,
 	    "| join, %s: offer to first decoded frame, p50 / p95 / max (%u of %u) | %.0f / "
 	    "%.0f / %.0f ms; bare webrtcbin pair %.0f / %.0f ms (p95 ratio %.1f) | p95 under "
 	    "%.0f ms: **%s** |\n",
-	    what, got, tried, p50, p95, bm_quantile(ms, 1.0), b50, b95, b95 > 0 ? p95 / b95 : 0,
-	    target, bm_verdict(bm, got == tried && got > 0 && p95 < target));
+	    what, got, tried, p50, p95, cb_bench_quantile(ms, 1.0), b50, b95,
+	    b95 > 0 ? p95 / b95 : 0, target,
+	    bm_verdict(bm, got == tried && got > 0 && p95 < target));
 }
 
 static void
@@ -221,8 +222,8 @@ bm_joins(Bm *bm)
 	    "| join, one right after another (no pause; each within the keyframe window the one "
 	    "before opened): p50 / p95 / max (%u of %d) | %.0f / %.0f / %.0f ms | none: the room "
 	    "asks one publisher for at most one keyframe per 500 ms |\n",
-	    chained->len, bm->o->joins, bm_quantile(chained, 0.50), bm_quantile(chained, 0.95),
-	    bm_quantile(chained, 1.0));
+	    chained->len, bm->o->joins, cb_bench_quantile(chained, 0.50),
+	    cb_bench_quantile(chained, 0.95), cb_bench_quantile(chained, 1.0));
 	g_autofree char *what = g_strdup_printf("%u at once", bm->ops->len);
 	bm_join_row(bm, what, many, bm->o->rounds * bm->ops->len, BM_JOIN_MANY_TARGET_MS,
 		    bare_many);

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "bench-common.h"
+
 #include <gst/gst.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
@@ -122,11 +124,7 @@ void bm_idle(guint ms);
 
 /* --- readings --- */
 
-double bm_proc_cpu_seconds(GPid pid);
-guint64 bm_proc_status(GPid pid, const char *name);
-guint bm_proc_fds(GPid pid);
 double bm_self_cpu_seconds(void);
-double bm_quantile(GArray *values, double q); /* of doubles, sorts them */
 char *bm_load_average(void);
 guint64 bm_udp_rcvbuf_errors(void);
 
