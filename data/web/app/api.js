@@ -1,0 +1,79 @@
+// The daemon's REST API for the pages: JSON in and out, the bearer token in
+// a header (never in a URL, where it would reach logs), and every failure
+// turned into an ApiError whose code names a message in strings.js.
+
+export class ApiError extends Error {
+	constructor(status, code, message) {
+		super(message);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+	}
+}
+
+export class Api {
+	constructor(token = null) {
+		this.token = token;
+	}
+
+	async request(method, path, body = undefined) {
+		const headers = { Accept: 'application/json' };
+		if (this.token)
+			headers.Authorization = `Bearer ${this.token}`;
+		if (body !== undefined)
+			headers['Content-Type'] = 'application/json';
+		let response;
+		try {
+			response = await fetch(`/api/v1${path}`, {
+				method,
+				headers,
+				body: body === undefined ? undefined : JSON.stringify(body),
+				cache: 'no-store',
+			});
+		} catch (e) {
+			throw new ApiError(0, 'network', e.message);
+		}
+		const text = await response.text();
+		let data = null;
+		if (text !== '') {
+			try {
+				data = JSON.parse(text);
+			} catch {
+				if (response.ok)
+					throw new ApiError(response.status, 'bad_response', 'the answer is not JSON');
+			}
+		}
+		if (!response.ok) {
+			const error = data?.error ?? {};
+			throw new ApiError(response.status, error.code ?? `http_${response.status}`,
+				error.message ?? response.statusText);
+		}
+		return data;
+	}
+
+	get(path) {
+		return this.request('GET', path);
+	}
+
+	post(path, body = undefined) {
+		return this.request('POST', path, body);
+	}
+
+	patch(path, body) {
+		return this.request('PATCH', path, body);
+	}
+
+	delete(path) {
+		return this.request('DELETE', path);
+	}
+}
+
+/** The i18n key of the plain message for @error (an ApiError, a
+ * CivicBridgeError of the media client, or anything else). */
+export function errorKey(error) {
+	const code = error?.code ?? '';
+	const known = ['network', 'unauthenticated', 'forbidden', 'not_found', 'conflict',
+		'rate_limited', 'unavailable', 'invalid_request', 'too_large', 'permission-denied',
+		'no-device', 'device-busy', 'insecure-context', 'closed'];
+	return known.includes(code) ? `error.${code}` : 'error.other';
+}

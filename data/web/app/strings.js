@@ -1,0 +1,53 @@
+// Strings every page uses: the errors of api.js's errorKey() and the
+// civic-bridge-client's codes, connection states, and the frame of a page.
+// Each page registers its own strings beside these.
+import { register } from './i18n.js';
+
+register({
+	vi: {
+		'app.name': 'Tiếp công dân trực tuyến',
+		'lang.switch': 'Đổi ngôn ngữ',
+		'error.network': 'Không kết nối được với máy chủ. Kiểm tra mạng rồi thử lại.',
+		'error.unauthenticated': 'Mã truy cập không đúng hoặc đã hết hạn. Hãy nhập lại mã do văn phòng cấp.',
+		'error.forbidden': 'Mã truy cập này không được phép làm việc này.',
+		'error.not_found': 'Không tìm thấy mục này. Có thể nó đã bị xoá hoặc đường dẫn sai.',
+		'error.conflict': 'Không thể làm lúc này: trạng thái đã thay đổi. Hãy tải lại trang.',
+		'error.rate_limited': 'Quá nhiều yêu cầu. Hãy chờ một lát rồi thử lại.',
+		'error.unavailable': 'Máy chủ đang bận. Hãy thử lại sau ít phút.',
+		'error.invalid_request': 'Thông tin nhập chưa đúng: {detail}',
+		'error.too_large': 'Nội dung quá dài.',
+		'error.permission-denied': 'Trình duyệt không được phép dùng camera và micro. Hãy cho phép trong cài đặt trang rồi thử lại.',
+		'error.no-device': 'Không tìm thấy camera hoặc micro. Hãy cắm thiết bị rồi thử lại.',
+		'error.device-busy': 'Camera hoặc micro đang được chương trình khác dùng. Hãy đóng chương trình đó rồi thử lại.',
+		'error.insecure-context': 'Camera chỉ dùng được trên trang an toàn (https). Hãy mở trang bằng https.',
+		'error.closed': 'Mất kết nối với máy chủ. Đang thử kết nối lại…',
+		'error.other': 'Đã xảy ra lỗi: {detail}',
+		'connection.open': 'Đã kết nối',
+		'connection.connecting': 'Đang kết nối…',
+		'connection.reconnecting': 'Mất kết nối, đang thử lại…',
+		'connection.closed': 'Đã ngắt kết nối',
+	},
+	en: {
+		'app.name': 'Online citizen reception',
+		'lang.switch': 'Change language',
+		'error.network': 'The server cannot be reached. Check the network and try again.',
+		'error.unauthenticated': 'The access code is wrong or has expired. Enter the code the office gave you again.',
+		'error.forbidden': 'This access code is not allowed to do this.',
+		'error.not_found': 'This item was not found. It may have been removed, or the link is wrong.',
+		'error.conflict': 'This cannot be done now: the state has changed. Reload the page.',
+		'error.rate_limited': 'Too many requests. Wait a moment and try again.',
+		'error.unavailable': 'The server is busy. Try again in a few minutes.',
+		'error.invalid_request': 'Something entered is not right: {detail}',
+		'error.too_large': 'The text is too long.',
+		'error.permission-denied': 'The browser may not use the camera and microphone. Allow them in the site settings and try again.',
+		'error.no-device': 'No camera or microphone was found. Connect one and try again.',
+		'error.device-busy': 'The camera or microphone is used by another program. Close it and try again.',
+		'error.insecure-context': 'The camera works only on a secure page (https). Open the page over https.',
+		'error.closed': 'The connection to the server was lost. Reconnecting…',
+		'error.other': 'Something went wrong: {detail}',
+		'connection.open': 'Connected',
+		'connection.connecting': 'Connecting…',
+		'connection.reconnecting': 'Connection lost, retrying…',
+		'connection.closed': 'Disconnected',
+	},
+});
