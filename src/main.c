@@ -97,7 +97,9 @@ main(int argc, char **argv)
 	umask(0077);
 	context = g_option_context_new("- the civic-bridge reception bridge daemon");
 	g_option_context_add_main_entries(context, entries, NULL);
-	g_option_context_add_group(context, gst_init_get_option_group());
+	/* GStreamer starts with the first media room (cb_room_new()), not here:
+	 * its registry and plugins cost an idle daemon memory it may never use;
+	 * GST_DEBUG and the other GST_* variables still apply */
 	if (!g_option_context_parse(context, &argc, &argv, &error)) {
 		g_printerr("civic-bridged: %s\n", error->message);
 		return 2;
