@@ -20,7 +20,7 @@
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-room.h"
 
-#include "cb-test-peer.h"
+#include "cb-test-room.h"
 
 /* private to the media module and its tests */
 GstElement *cb_room_get_pipeline(CbRoom *room);
@@ -39,91 +39,43 @@ GstElement *cb_room_get_pipeline(CbRoom *room);
 #define W_VP8  176
 #define W_H264 192
 
-typedef struct _Fixture Fixture;
-
-/* warnings of the room: none is expected here */
-static GPtrArray *room_warnings;
-
-static GLogWriterOutput
-log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-	const char *domain = NULL;
-	const char *message = NULL;
-
-	for (gsize i = 0; i < n_fields; i++) {
-		if (g_str_equal(fields[i].key, "GLIB_DOMAIN"))
-			domain = fields[i].value;
-		else if (g_str_equal(fields[i].key, "MESSAGE"))
-			message = fields[i].value;
-	}
-	if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0(domain, "CbRoom") == 0)
-		g_ptr_array_add(room_warnings, g_strdup(message));
-	return g_log_writer_default(level, fields, n_fields, user_data);
-}
-
-/* a test peer, what the room told about it, and what its audio packets carried */
+/* what the RTP header of the audio packets a client got carried (atomics:
+ * written by its streaming thread) */
 typedef struct {
-	Fixture *fx;
-	CbTestPeer *peer;
-	guint descriptions;
-	char *answer;
-	gint packets;          /* atomic: audio RTP packets received */
-	gint with_level;       /* atomic: ... carrying the level under EXT_SUB */
-	gint with_level_value; /* atomic: ... with the publisher's level and voice flag */
-	gint with_extension;   /* atomic: ... with any header extension */
-	gint with_pub_id;      /* atomic: ... carrying an element under EXT_PUB */
-} Client;
+	gint packets;          /* audio RTP packets received */
+	gint with_level;       /* ... carrying the level under EXT_SUB */
+	gint with_level_value; /* ... with the publisher's level and voice flag */
+	gint with_extension;   /* ... with any header extension */
+	gint with_pub_id;      /* ... carrying an element under EXT_PUB */
+} AudioSeen;
 
-struct _Fixture {
-	CbRoom *room;
-	GHashTable *clients; /* peer id -> Client */
-	GHashTable *removed; /* peer id -> reason */
-};
-
-static void
-client_free(gpointer data)
+static AudioSeen *
+seen(CbTestRoomClient *client)
 {
-	Client *client = data;
-
-	cb_test_peer_free(client->peer);
-	g_free(client->answer);
-	g_free(client);
-}
-
-static void
-client_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpointer user_data)
-{
-	Client *client = user_data;
-	const char *peer_id = cb_test_peer_get_name(peer);
-	g_autoptr(GError) error = NULL;
-
-	if (client->fx->room != NULL && cb_room_has_peer(client->fx->room, peer_id)) {
-		cb_room_add_remote_candidate(client->fx->room, peer_id, mline, candidate, &error);
-		g_assert_no_error(error);
-	}
+	return client->data;
 }
 
 /* the peer's streaming thread: what the RTP header of each audio packet carries */
 static GstPadProbeReturn
 client_audio_rtp_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-	Client *client = user_data;
+	AudioSeen *audio = user_data;
 	GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 	gpointer data = NULL;
 	guint size = 0;
 
 	if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
 		return GST_PAD_PROBE_OK;
-	g_atomic_int_inc(&client->packets);
+	g_atomic_int_inc(&audio->packets);
 	if (gst_rtp_buffer_get_extension(&rtp))
-		g_atomic_int_inc(&client->with_extension);
+		g_atomic_int_inc(&audio->with_extension);
 	if (gst_rtp_buffer_get_extension_onebyte_header(&rtp, EXT_SUB, 0, &data, &size)) {
-		g_atomic_int_inc(&client->with_level);
+		g_atomic_int_inc(&audio->with_level);
 		if (size == 1 && ((guint8 *)data)[0] == (0x80 | LEVEL))
-			g_atomic_int_inc(&client->with_level_value);
+			g_atomic_int_inc(&audio->with_level_value);
 	}
 	if (gst_rtp_buffer_get_extension_onebyte_header(&rtp, EXT_PUB, 0, &data, &size))
-		g_atomic_int_inc(&client->with_pub_id);
+		g_atomic_int_inc(&audio->with_pub_id);
 	gst_rtp_buffer_unmap(&rtp);
 	g_main_context_wakeup(NULL);
 	return GST_PAD_PROBE_OK;
@@ -141,38 +93,22 @@ client_pad_added_cb(GstElement *webrtc, GstPad *pad, gpointer user_data)
 				  NULL);
 }
 
-static Client *
-client_add(Fixture *fx, CbTestPeer *peer)
+/* a client whose audio packets are looked into */
+static CbTestRoomClient *
+client_add(CbTestRoom *fx, CbTestPeer *peer)
 {
-	Client *client = g_new0(Client, 1);
+	CbTestRoomClient *client = cb_test_room_add(fx, peer);
 
-	client->fx = fx;
-	client->peer = peer;
-	cb_test_peer_set_candidate_func(peer, client_candidate_cb, client);
+	client->data = g_new0(AudioSeen, 1);
+	client->data_free = g_free;
 	g_signal_connect(cb_test_peer_get_webrtc(peer), "pad-added",
-			 G_CALLBACK(client_pad_added_cb), client);
-	g_hash_table_insert(fx->clients, (gpointer)cb_test_peer_get_name(peer), client);
+			 G_CALLBACK(client_pad_added_cb), client->data);
 	return client;
 }
 
-static Client *
-client_get(Fixture *fx, const char *peer_id)
-{
-	return g_hash_table_lookup(fx->clients, peer_id);
-}
-
-/* offers; returns whether the room took the offer */
-static gboolean
-client_negotiate(Client *client, GError **error)
-{
-	g_autofree char *offer = cb_test_peer_offer(client->peer, FALSE);
-
-	return cb_room_set_remote_description(client->fx->room, cb_test_peer_get_name(client->peer),
-					      "offer", offer, error);
-}
-
 static void
-client_add_transceiver(Client *client, GstWebRTCRTPTransceiverDirection direction, const char *caps)
+client_add_transceiver(CbTestRoomClient *client, GstWebRTCRTPTransceiverDirection direction,
+		       const char *caps)
 {
 	g_autoptr(GstCaps) c = gst_caps_from_string(caps);
 	GstWebRTCRTPTransceiver *trans = NULL;
@@ -197,7 +133,7 @@ client_put_level_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
 /* Opus with the audio level under EXT_PUB, as rtpopuspay puts it in caps */
 static void
-set_audio_caps(Client *client)
+set_audio_caps(CbTestRoomClient *client)
 {
 	g_autoptr(GstElement) filter =
 		gst_bin_get_by_name(GST_BIN(cb_test_peer_get_pipeline(client->peer)), "acaps");
@@ -226,8 +162,8 @@ set_audio_caps(Client *client)
 
 /* H.264 only (a hardware encoder through WHIP), at payload type 102, and
  * Opus with the audio level under EXT_PUB */
-static Client *
-h264_publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, guint width)
+static CbTestRoomClient *
+h264_publisher_new(CbTestRoom *fx, const char *peer_id, CbPeerKind kind, guint width)
 {
 	g_autofree char *description = g_strdup_printf(
 		"webrtcbin name=w bundle-policy=max-bundle latency=50 "
@@ -243,7 +179,7 @@ h264_publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, guint widt
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GstElement) apay = NULL;
 	g_autoptr(GstPad) sink = NULL;
-	Client *client;
+	CbTestRoomClient *client;
 
 	cb_room_add_publisher(fx->room, peer_id, kind, &error);
 	g_assert_no_error(error);
@@ -252,33 +188,33 @@ h264_publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, guint widt
 	apay = gst_bin_get_by_name(GST_BIN(cb_test_peer_get_pipeline(client->peer)), "apay");
 	sink = gst_element_get_static_pad(apay, "sink");
 	gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, client_put_level_cb, NULL, NULL);
-	g_assert_true(client_negotiate(client, &error));
+	g_assert_true(cb_test_room_offer(client, &error));
 	g_assert_no_error(error);
 	return client;
 }
 
-static Client *
-vp8_publisher_new(Fixture *fx, const char *peer_id, CbPeerKind kind, guint width)
+static CbTestRoomClient *
+vp8_publisher_new(CbTestRoom *fx, const char *peer_id, CbPeerKind kind, guint width)
 {
 	g_autoptr(GError) error = NULL;
-	Client *client;
+	CbTestRoomClient *client;
 
 	cb_room_add_publisher(fx->room, peer_id, kind, &error);
 	g_assert_no_error(error);
 	client = client_add(fx, cb_test_peer_new_publisher(peer_id, width, 100000));
-	g_assert_true(client_negotiate(client, &error));
+	g_assert_true(cb_test_room_offer(client, &error));
 	g_assert_no_error(error);
 	return client;
 }
 
 /* a receive-only client with the given transceivers (video caps, audio caps;
  * NULL: none); the room's verdict on its offer goes to @error */
-static Client *
-subscriber_try(Fixture *fx, const char *peer_id, const char *slot, const char *video,
+static CbTestRoomClient *
+subscriber_try(CbTestRoom *fx, const char *peer_id, const char *slot, const char *video,
 	       const char *audio, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	Client *client;
+	CbTestRoomClient *client;
 
 	cb_room_add_subscriber(fx->room, peer_id, slot, CB_PEER_KIND_HALL, &local);
 	g_assert_no_error(local);
@@ -290,7 +226,7 @@ subscriber_try(Fixture *fx, const char *peer_id, const char *slot, const char *v
 	if (audio != NULL)
 		client_add_transceiver(client, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
 				       audio);
-	client_negotiate(client, error);
+	cb_test_room_offer(client, error);
 	return client;
 }
 
@@ -302,12 +238,12 @@ subscriber_try(Fixture *fx, const char *peer_id, const char *slot, const char *v
 	"encoding-params=(string)2"
 #define OPUS_LEVEL_CAPS OPUS_CAPS ",extmap-7=(string)" URI_AUDIO_LEVEL
 
-static Client *
-subscriber_new(Fixture *fx, const char *peer_id, const char *slot, const char *video,
+static CbTestRoomClient *
+subscriber_new(CbTestRoom *fx, const char *peer_id, const char *slot, const char *video,
 	       const char *audio)
 {
 	g_autoptr(GError) error = NULL;
-	Client *client = subscriber_try(fx, peer_id, slot, video, audio, &error);
+	CbTestRoomClient *client = subscriber_try(fx, peer_id, slot, video, audio, &error);
 
 	g_assert_no_error(error);
 	return client;
@@ -315,7 +251,7 @@ subscriber_new(Fixture *fx, const char *peer_id, const char *slot, const char *v
 
 /* a refused subscriber leaves the room */
 static void
-subscriber_refused(Fixture *fx, const char *peer_id, const char *slot, const char *video,
+subscriber_refused(CbTestRoom *fx, const char *peer_id, const char *slot, const char *video,
 		   const char *part)
 {
 	g_autoptr(GError) error = NULL;
@@ -325,79 +261,27 @@ subscriber_refused(Fixture *fx, const char *peer_id, const char *slot, const cha
 	g_test_message("%s: %s", peer_id, error->message);
 	g_assert_nonnull(strstr(error->message, part));
 	g_assert_true(cb_room_remove_peer(fx->room, peer_id, NULL));
-	g_hash_table_remove(fx->clients, peer_id);
-}
-
-/* ---- the room's signals, on the main context ---- */
-
-static void
-room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, const char *sdp,
-			  Fixture *fx)
-{
-	Client *client = client_get(fx, peer_id);
-
-	g_assert_nonnull(client);
-	client->descriptions++;
-	g_free(client->answer);
-	client->answer = g_strdup(sdp);
-	cb_test_peer_set_answer(client->peer, sdp);
+	cb_test_room_forget(fx, peer_id);
 }
 
 static void
-room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
-			Fixture *fx)
+fixture_set_up(CbTestRoom *fx, gconstpointer data)
 {
-	Client *client = client_get(fx, peer_id);
+	g_autoptr(CbConfig) config = cb_test_room_config(PORT_MIN, PORT_MAX);
 
-	if (client != NULL)
-		cb_test_peer_add_candidate(client->peer, mline, candidate);
+	cb_test_room_open(fx, 43, config);
 }
 
 static void
-room_peer_removed_cb(CbRoom *room, const char *peer_id, const char *reason, Fixture *fx)
+fixture_tear_down(CbTestRoom *fx, gconstpointer data)
 {
-	g_hash_table_insert(fx->removed, g_strdup(peer_id), g_strdup(reason));
-}
-
-static void
-fixture_set_up(Fixture *fx, gconstpointer data)
-{
-	CbMediaConfig config;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CbConfig) defaults = cb_config_new_defaults();
-
-	g_free(defaults->media_ice_addresses);
-	defaults->media_ice_addresses = g_strdup("127.0.0.1");
-	defaults->media_udp_port_min = PORT_MIN;
-	defaults->media_udp_port_max = PORT_MAX;
-	cb_media_config_init(&config, defaults);
-	g_ptr_array_set_size(room_warnings, 0);
-	fx->clients = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, client_free);
-	fx->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	fx->room = cb_room_new(43, &config, &error);
-	cb_media_config_clear(&config);
-	g_assert_no_error(error);
-	g_signal_connect(fx->room, "local-description", G_CALLBACK(room_local_description_cb), fx);
-	g_signal_connect(fx->room, "local-candidate", G_CALLBACK(room_local_candidate_cb), fx);
-	g_signal_connect(fx->room, "peer-removed", G_CALLBACK(room_peer_removed_cb), fx);
-}
-
-static void
-fixture_tear_down(Fixture *fx, gconstpointer data)
-{
-	if (room_warnings->len > 0)
-		g_error("unexpected warning: %s", (char *)g_ptr_array_index(room_warnings, 0));
-	g_clear_object(&fx->room);
-	g_hash_table_unref(fx->clients);
-	g_hash_table_unref(fx->removed);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	cb_test_room_close(fx, NULL); /* no warning is expected here */
 }
 
 /* how many of the room's elements have @klass in their class, and how
  * many are made by @factory */
 static guint
-room_elements_of_class(Fixture *fx, const char *klass, const char *factory, guint *n_factory)
+room_elements_of_class(CbTestRoom *fx, const char *klass, const char *factory, guint *n_factory)
 {
 	g_autoptr(GstIterator) it =
 		gst_bin_iterate_recurse(GST_BIN(cb_room_get_pipeline(fx->room)));
@@ -428,9 +312,9 @@ room_elements_of_class(Fixture *fx, const char *klass, const char *factory, guin
  * payload type and is decoded there; the room decodes nothing; the audio
  * level arrives under the subscriber's extension id */
 static void
-test_h264_passthrough(Fixture *fx, gconstpointer data)
+test_h264_passthrough(CbTestRoom *fx, gconstpointer data)
 {
-	Client *sub, *late, *plain;
+	CbTestRoomClient *sub, *late, *plain;
 	guint n_depay = 0, n_parse = 0;
 
 	h264_publisher_new(fx, "bp1", CB_PEER_KIND_BRIDGE_POINT, W_H264);
@@ -446,16 +330,17 @@ test_h264_passthrough(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(sub->answer, "a=extmap:7 " URI_AUDIO_LEVEL));
 	g_assert_null(strstr(sub->answer, "a=extmap:3"));
 	g_assert_null(strstr(plain->answer, "a=extmap"));
-	g_assert_nonnull(strstr(client_get(fx, "bp1")->answer, "a=extmap:3 " URI_AUDIO_LEVEL));
+	g_assert_nonnull(
+		strstr(cb_test_room_get(fx, "bp1")->answer, "a=extmap:3 " URI_AUDIO_LEVEL));
 
-	WAIT_UNTIL(g_atomic_int_get(&sub->with_level_value) >= 50 &&
-		   g_atomic_int_get(&plain->packets) >= 50);
+	WAIT_UNTIL(g_atomic_int_get(&seen(sub)->with_level_value) >= 50 &&
+		   g_atomic_int_get(&seen(plain)->packets) >= 50);
 	/* every packet the subscriber got has the level under its own id, never
 	 * under the publisher's */
-	g_assert_cmpint(g_atomic_int_get(&sub->with_pub_id), ==, 0);
-	g_assert_cmpint(g_atomic_int_get(&sub->with_level), >=,
-			g_atomic_int_get(&sub->packets) - 5);
-	g_assert_cmpint(g_atomic_int_get(&plain->with_extension), ==, 0);
+	g_assert_cmpint(g_atomic_int_get(&seen(sub)->with_pub_id), ==, 0);
+	g_assert_cmpint(g_atomic_int_get(&seen(sub)->with_level), >=,
+			g_atomic_int_get(&seen(sub)->packets) - 5);
+	g_assert_cmpint(g_atomic_int_get(&seen(plain)->with_extension), ==, 0);
 
 	/* a late joiner decodes only if its joining makes bp1 send a keyframe */
 	late = subscriber_new(fx, "late", "bp1", H264_CAPS("100"), NULL);
@@ -480,9 +365,9 @@ test_h264_passthrough(Fixture *fx, gconstpointer data)
 
 /* the floor carries one codec while it has video subscribers */
 static void
-test_floor_codec(Fixture *fx, gconstpointer data)
+test_floor_codec(CbTestRoom *fx, gconstpointer data)
 {
-	Client *f1, *f3;
+	CbTestRoomClient *f1, *f3;
 	g_autoptr(GError) error = NULL;
 	guint before;
 
@@ -514,7 +399,7 @@ test_floor_codec(Fixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	f3 = subscriber_new(fx, "f3", CB_ROOM_SLOT_FLOOR, H264_CAPS("102"), OPUS_LEVEL_CAPS);
 	WAIT_UNTIL(cb_test_peer_frames_at(f3->peer, W_H264) >= 10 &&
-		   g_atomic_int_get(&f3->with_level_value) >= 10);
+		   g_atomic_int_get(&seen(f3)->with_level_value) >= 10);
 	g_assert_false(cb_room_set_floor(fx->room, "bp1", &error));
 	g_assert_error(error, CB_ERROR, CB_ERROR_UNSUPPORTED_MEDIA_TYPE);
 	g_clear_error(&error);
@@ -522,11 +407,11 @@ test_floor_codec(Fixture *fx, gconstpointer data)
 }
 
 /* a client offering VP8 and H.264 to publish, as a browser does */
-static Client *
-dual_publisher_new(Fixture *fx, const char *peer_id)
+static CbTestRoomClient *
+dual_publisher_new(CbTestRoom *fx, const char *peer_id)
 {
 	g_autoptr(GError) error = NULL;
-	Client *client;
+	CbTestRoomClient *client;
 	g_autoptr(GstCaps) caps = gst_caps_from_string(
 		"application/"
 		"x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000;" H264_CAPS(
@@ -540,7 +425,7 @@ dual_publisher_new(Fixture *fx, const char *peer_id)
 	g_signal_emit_by_name(cb_test_peer_get_webrtc(client->peer), "add-transceiver",
 			      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, caps, &trans);
 	gst_object_unref(trans);
-	g_assert_true(client_negotiate(client, &error));
+	g_assert_true(cb_test_room_offer(client, &error));
 	g_assert_no_error(error);
 	WAIT_UNTIL(client->descriptions == 1);
 	return client;
@@ -549,9 +434,9 @@ dual_publisher_new(Fixture *fx, const char *peer_id)
 /* a session uses H.264 for publishers that offer both only while every
  * peer so far offered H.264 */
 static void
-test_session_rule(Fixture *fx, gconstpointer data)
+test_session_rule(CbTestRoom *fx, gconstpointer data)
 {
-	Client *d1, *d2;
+	CbTestRoomClient *d1, *d2;
 
 	d1 = dual_publisher_new(fx, "d1");
 	g_assert_nonnull(strstr(d1->answer, "H264/90000"));
@@ -574,7 +459,7 @@ replace(const char *text, const char *from, const char *to)
 }
 
 static void
-expect_refused(Fixture *fx, const char *offer, gint code, const char *part)
+expect_refused(CbTestRoom *fx, const char *offer, gint code, const char *part)
 {
 	g_autoptr(GError) error = NULL;
 
@@ -586,12 +471,12 @@ expect_refused(Fixture *fx, const char *offer, gint code, const char *part)
 
 /* unusable H.264 and extension ids out of range: clear errors, nothing harmed */
 static void
-test_bad_offers(Fixture *fx, gconstpointer data)
+test_bad_offers(CbTestRoom *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *offer = NULL;
 	g_autofree char *fmtp = NULL;
-	Client *client;
+	CbTestRoomClient *client;
 	char *bad;
 
 	cb_room_add_publisher(fx->room, "p", CB_PEER_KIND_BRIDGE_POINT, &error);
@@ -653,16 +538,15 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	/* GStreamer's own warnings are not the room's: the room's are checked */
 	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-	room_warnings = g_ptr_array_new_with_free_func(g_free);
-	g_log_set_writer_func(log_writer_cb, NULL, NULL);
+	cb_test_room_watch_log();
 
-	g_test_add("/civic-bridge/room-codecs/h264-passthrough", Fixture, NULL, fixture_set_up,
+	g_test_add("/civic-bridge/room-codecs/h264-passthrough", CbTestRoom, NULL, fixture_set_up,
 		   test_h264_passthrough, fixture_tear_down);
-	g_test_add("/civic-bridge/room-codecs/floor-codec", Fixture, NULL, fixture_set_up,
+	g_test_add("/civic-bridge/room-codecs/floor-codec", CbTestRoom, NULL, fixture_set_up,
 		   test_floor_codec, fixture_tear_down);
-	g_test_add("/civic-bridge/room-codecs/session-rule", Fixture, NULL, fixture_set_up,
+	g_test_add("/civic-bridge/room-codecs/session-rule", CbTestRoom, NULL, fixture_set_up,
 		   test_session_rule, fixture_tear_down);
-	g_test_add("/civic-bridge/room-codecs/bad-offers", Fixture, NULL, fixture_set_up,
+	g_test_add("/civic-bridge/room-codecs/bad-offers", CbTestRoom, NULL, fixture_set_up,
 		   test_bad_offers, fixture_tear_down);
 	return g_test_run();
 }

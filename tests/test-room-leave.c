@@ -18,7 +18,7 @@
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-room.h"
 
-#include "cb-test-peer.h"
+#include "cb-test-room.h"
 
 /* private to the media module and its tests */
 GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);
@@ -30,95 +30,23 @@ GstElement *cb_room_get_peer_element(CbRoom *room, const char *peer_id);
 #define N_CYCLES   50
 
 typedef struct {
-	CbRoom *room;
-	CbTestPeer *hall;
-	CbTestPeer *client; /* the subscriber of the moment, if it connects */
-	char *client_id;
-	GHashTable *answers; /* peer id -> answer */
-	GHashTable *states;  /* peer id -> last peer-state */
-	gint alive;          /* atomic: webrtcbins watched and not finalized */
+	CbTestRoom base;
+	gint alive; /* atomic: webrtcbins watched and not finalized */
 	guint watched;
 } Fixture;
-
-/* ---- the room's signals, on the main context ---- */
-
-static void
-room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, const char *sdp,
-			  Fixture *fx)
-{
-	g_assert_cmpstr(type, ==, "answer");
-	g_hash_table_insert(fx->answers, g_strdup(peer_id), g_strdup(sdp));
-	if (g_str_equal(peer_id, "hall"))
-		cb_test_peer_set_answer(fx->hall, sdp);
-	else if (g_strcmp0(peer_id, fx->client_id) == 0)
-		cb_test_peer_set_answer(fx->client, sdp);
-}
-
-static void
-room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
-			Fixture *fx)
-{
-	if (g_str_equal(peer_id, "hall"))
-		cb_test_peer_add_candidate(fx->hall, mline, candidate);
-	else if (g_strcmp0(peer_id, fx->client_id) == 0)
-		cb_test_peer_add_candidate(fx->client, mline, candidate);
-}
-
-static void
-room_peer_state_cb(CbRoom *room, const char *peer_id, const char *state, Fixture *fx)
-{
-	g_hash_table_insert(fx->states, g_strdup(peer_id), g_strdup(state));
-}
-
-/* the test peers' candidates, to the room as the signalling hands them */
-static void
-client_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpointer user_data)
-{
-	Fixture *fx = user_data;
-	const char *peer_id =
-		g_str_equal(cb_test_peer_get_name(peer), "hall") ? "hall" : fx->client_id;
-	g_autoptr(GError) error = NULL;
-
-	if (fx->room != NULL && peer_id != NULL && cb_room_has_peer(fx->room, peer_id)) {
-		cb_room_add_remote_candidate(fx->room, peer_id, mline, candidate, &error);
-		g_assert_no_error(error);
-	}
-}
 
 static void
 fixture_set_up(Fixture *fx, gconstpointer data)
 {
-	CbMediaConfig config;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CbConfig) defaults = cb_config_new_defaults();
+	g_autoptr(CbConfig) config = cb_test_room_config(PORT_MIN, PORT_MAX);
 
-	g_free(defaults->media_ice_addresses);
-	defaults->media_ice_addresses = g_strdup("127.0.0.1");
-	defaults->media_udp_port_min = PORT_MIN;
-	defaults->media_udp_port_max = PORT_MAX;
-	cb_media_config_init(&config, defaults);
-	fx->answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	fx->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	fx->room = cb_room_new(42, &config, &error);
-	cb_media_config_clear(&config);
-	g_assert_no_error(error);
-	g_signal_connect(fx->room, "local-description", G_CALLBACK(room_local_description_cb), fx);
-	g_signal_connect(fx->room, "local-candidate", G_CALLBACK(room_local_candidate_cb), fx);
-	g_signal_connect(fx->room, "peer-state", G_CALLBACK(room_peer_state_cb), fx);
+	cb_test_room_open(&fx->base, 42, config);
 }
 
 static void
 fixture_tear_down(Fixture *fx, gconstpointer data)
 {
-	g_clear_object(&fx->room);
-	g_clear_pointer(&fx->client, cb_test_peer_free);
-	g_clear_pointer(&fx->hall, cb_test_peer_free);
-	g_free(fx->client_id);
-	g_hash_table_unref(fx->answers);
-	g_hash_table_unref(fx->states);
-	/* drop what the peers' threads handed over after the room went */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	cb_test_room_close(&fx->base, NULL);
 }
 
 /* ---- what the room's pipeline holds ---- */
@@ -136,7 +64,7 @@ webrtcbin_finalized_cb(gpointer data, GObject *where_the_object_was)
 static void
 watch_peer(Fixture *fx, const char *peer_id)
 {
-	GstElement *webrtc = cb_room_get_peer_element(fx->room, peer_id);
+	GstElement *webrtc = cb_room_get_peer_element(fx->base.room, peer_id);
 
 	g_assert_nonnull(webrtc);
 	g_atomic_int_add(&fx->alive, 1);
@@ -165,7 +93,7 @@ wait_finalized(Fixture *fx)
 static GstBin *
 room_pipeline(Fixture *fx)
 {
-	GstElement *hall = cb_room_get_peer_element(fx->room, "hall");
+	GstElement *hall = cb_room_get_peer_element(fx->base.room, "hall");
 
 	return GST_BIN(GST_ELEMENT_PARENT(hall));
 }
@@ -200,16 +128,14 @@ static void
 hall_publish(Fixture *fx)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *offer = NULL;
+	CbTestRoomClient *hall;
 
-	g_assert_true(cb_room_add_publisher(fx->room, "hall", CB_PEER_KIND_HALL, &error));
+	g_assert_true(cb_room_add_publisher(fx->base.room, "hall", CB_PEER_KIND_HALL, &error));
 	g_assert_no_error(error);
-	fx->hall = cb_test_peer_new_publisher("hall", W_HALL, 30);
-	cb_test_peer_set_candidate_func(fx->hall, client_candidate_cb, fx);
-	offer = cb_test_peer_offer(fx->hall, FALSE);
-	g_assert_true(cb_room_set_remote_description(fx->room, "hall", "offer", offer, &error));
+	hall = cb_test_room_add(&fx->base, cb_test_peer_new_publisher("hall", W_HALL, 30));
+	g_assert_true(cb_test_room_offer(hall, &error));
 	g_assert_no_error(error);
-	WAIT_UNTIL(g_strcmp0(g_hash_table_lookup(fx->states, "hall"), "connected") == 0);
+	WAIT_UNTIL(cb_test_room_connected(&fx->base, "hall"));
 }
 
 /* a subscriber of the hall joins, offers @offer, gets its answer and leaves */
@@ -218,14 +144,15 @@ cycle(Fixture *fx, const char *peer_id, const char *offer)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_true(cb_room_add_subscriber(fx->room, peer_id, "hall", CB_PEER_KIND_BRIDGE_POINT,
-					     &error));
+	g_assert_true(cb_room_add_subscriber(fx->base.room, peer_id, "hall",
+					     CB_PEER_KIND_BRIDGE_POINT, &error));
 	g_assert_no_error(error);
 	watch_peer(fx, peer_id);
-	g_assert_true(cb_room_set_remote_description(fx->room, peer_id, "offer", offer, &error));
+	g_assert_true(
+		cb_room_set_remote_description(fx->base.room, peer_id, "offer", offer, &error));
 	g_assert_no_error(error);
-	WAIT_UNTIL(g_hash_table_contains(fx->answers, peer_id));
-	g_assert_true(cb_room_remove_peer(fx->room, peer_id, &error));
+	WAIT_UNTIL(g_hash_table_contains(fx->base.answered, peer_id));
+	g_assert_true(cb_room_remove_peer(fx->base.room, peer_id, &error));
 	g_assert_no_error(error);
 	wait_finalized(fx);
 }
@@ -235,25 +162,20 @@ static void
 cycle_connected(Fixture *fx, const char *peer_id)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *offer = NULL;
+	CbTestRoomClient *client;
 
-	g_assert_true(cb_room_add_subscriber(fx->room, peer_id, "hall", CB_PEER_KIND_BRIDGE_POINT,
-					     &error));
+	g_assert_true(cb_room_add_subscriber(fx->base.room, peer_id, "hall",
+					     CB_PEER_KIND_BRIDGE_POINT, &error));
 	g_assert_no_error(error);
 	watch_peer(fx, peer_id);
-	g_free(fx->client_id);
-	fx->client_id = g_strdup(peer_id);
-	fx->client = cb_test_peer_new_subscriber(peer_id);
-	cb_test_peer_set_candidate_func(fx->client, client_candidate_cb, fx);
-	offer = cb_test_peer_offer(fx->client, FALSE);
-	g_assert_true(cb_room_set_remote_description(fx->room, peer_id, "offer", offer, &error));
+	client = cb_test_room_add(&fx->base, cb_test_peer_new_subscriber(peer_id));
+	g_assert_true(cb_test_room_offer(client, &error));
 	g_assert_no_error(error);
-	WAIT_UNTIL(cb_test_peer_frames_at(fx->client, W_HALL) >= 3);
-	g_assert_true(cb_room_remove_peer(fx->room, peer_id, &error));
+	WAIT_UNTIL(cb_test_peer_frames_at(client->peer, W_HALL) >= 3);
+	g_assert_true(cb_room_remove_peer(fx->base.room, peer_id, &error));
 	g_assert_no_error(error);
 	wait_finalized(fx);
-	g_clear_pointer(&fx->client, cb_test_peer_free);
-	g_clear_pointer(&fx->client_id, g_free);
+	cb_test_room_forget(&fx->base, peer_id);
 }
 
 /* N subscribers join and leave, a few of them connected: every webrtcbin
@@ -277,7 +199,7 @@ test_leave_frees_peers(Fixture *fx, gconstpointer data)
 			cycle(fx, peer_id, offer);
 	}
 	g_assert_cmpuint(fx->watched, ==, N_CYCLES);
-	g_assert_cmpuint(cb_room_get_n_peers(fx->room), ==, 1);
+	g_assert_cmpuint(cb_room_get_n_peers(fx->base.room), ==, 1);
 	g_assert_cmpuint(n_children(fx), ==, children);
 	g_assert_cmpuint(n_webrtcbins(fx), ==, 1);
 }
@@ -323,14 +245,14 @@ test_fast_cycles_free_descriptors(Fixture *fx, gconstpointer data)
 		g_autofree char *peer_id = g_strdup_printf("f%u", i);
 		g_autoptr(GError) error = NULL;
 
-		g_assert_true(cb_room_add_subscriber(fx->room, peer_id, "hall",
+		g_assert_true(cb_room_add_subscriber(fx->base.room, peer_id, "hall",
 						     CB_PEER_KIND_BRIDGE_POINT, &error));
 		g_assert_no_error(error);
-		g_assert_true(
-			cb_room_set_remote_description(fx->room, peer_id, "offer", offer, &error));
+		g_assert_true(cb_room_set_remote_description(fx->base.room, peer_id, "offer", offer,
+							     &error));
 		g_assert_no_error(error);
-		WAIT_UNTIL(g_hash_table_contains(fx->answers, peer_id));
-		g_assert_true(cb_room_remove_peer(fx->room, peer_id, &error));
+		WAIT_UNTIL(g_hash_table_contains(fx->base.answered, peer_id));
+		g_assert_true(cb_room_remove_peer(fx->base.room, peer_id, &error));
 		g_assert_no_error(error);
 		g_main_context_iteration(NULL, FALSE);
 	}

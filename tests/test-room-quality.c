@@ -12,7 +12,7 @@
 
 #include "civic-bridge/cb-room.h"
 
-#include "cb-test-peer.h"
+#include "cb-test-room.h"
 
 /* private to the media module and its tests (src/media/cb-media-private.h) */
 typedef struct _CbStatsReading CbStatsReading;
@@ -24,80 +24,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbStatsReading, cb_stats_reading_free)
 
 #define W_HALL 160
 
+#define PORT_MIN 33000
+#define PORT_MAX 33999
+
 typedef struct {
-	CbRoom *room;
-	GHashTable *peers;   /* peer id -> CbTestPeer */
-	GHashTable *states;  /* peer id -> state */
+	CbTestRoom base;
 	GHashTable *quality; /* peer id -> GArray of CbPeerQuality */
 } Fixture;
-
-/* ---- the room and its test peers ---- */
-
-static void
-peer_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpointer user_data)
-{
-	Fixture *fx = user_data;
-	g_autoptr(GError) error = NULL;
-
-	if (cb_room_has_peer(fx->room, cb_test_peer_get_name(peer))) {
-		cb_room_add_remote_candidate(fx->room, cb_test_peer_get_name(peer), mline,
-					     candidate, &error);
-		g_assert_no_error(error);
-	}
-}
-
-static void
-negotiate(Fixture *fx, CbTestPeer *peer)
-{
-	g_autofree char *offer = NULL;
-	g_autoptr(GError) error = NULL;
-
-	g_hash_table_insert(fx->peers, (gpointer)cb_test_peer_get_name(peer), peer);
-	cb_test_peer_set_candidate_func(peer, peer_candidate_cb, fx);
-	offer = cb_test_peer_offer(peer, FALSE);
-	cb_room_set_remote_description(fx->room, cb_test_peer_get_name(peer), "offer", offer,
-				       &error);
-	g_assert_no_error(error);
-}
 
 static void
 publish(Fixture *fx, const char *id, CbPeerKind kind)
 {
 	g_autoptr(GError) error = NULL;
+	CbTestRoomClient *client;
 
-	cb_room_add_publisher(fx->room, id, kind, &error);
+	cb_room_add_publisher(fx->base.room, id, kind, &error);
 	g_assert_no_error(error);
-	negotiate(fx, cb_test_peer_new_publisher(id, W_HALL, 30));
-}
-
-static void
-subscribe(Fixture *fx, const char *id, const char *slot, CbPeerKind kind)
-{
-	g_autoptr(GError) error = NULL;
-
-	cb_room_add_subscriber(fx->room, id, slot, kind, &error);
+	client = cb_test_room_add(&fx->base, cb_test_peer_new_publisher(id, W_HALL, 30));
+	g_assert_true(cb_test_room_offer(client, &error));
 	g_assert_no_error(error);
-	negotiate(fx, cb_test_peer_new_subscriber(id));
-}
-
-static void
-room_description_cb(CbRoom *room, const char *peer_id, const char *type, const char *sdp,
-		    Fixture *fx)
-{
-	cb_test_peer_set_answer(g_hash_table_lookup(fx->peers, peer_id), sdp);
-}
-
-static void
-room_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const char *candidate,
-		  Fixture *fx)
-{
-	cb_test_peer_add_candidate(g_hash_table_lookup(fx->peers, peer_id), mline, candidate);
-}
-
-static void
-room_state_cb(CbRoom *room, const char *peer_id, const char *state, Fixture *fx)
-{
-	g_hash_table_insert(fx->states, g_strdup(peer_id), g_strdup(state));
 }
 
 static void
@@ -120,45 +65,20 @@ static void
 fixture_set_up(Fixture *fx, gconstpointer data)
 {
 	guint interval = GPOINTER_TO_UINT(data);
-	g_autoptr(CbConfig) defaults = cb_config_new_defaults();
-	g_autoptr(GError) error = NULL;
-	CbMediaConfig config;
+	g_autoptr(CbConfig) config = cb_test_room_config(PORT_MIN, PORT_MAX);
 
-	g_free(defaults->media_ice_addresses);
-	defaults->media_ice_addresses = g_strdup("127.0.0.1");
-	defaults->media_stats_interval_seconds = interval;
-	cb_media_config_init(&config, defaults);
-	g_assert_cmpuint(config.stats_interval_seconds, ==, interval);
-	fx->room = cb_room_new(7, &config, &error);
-	cb_media_config_clear(&config);
-	g_assert_no_error(error);
-	fx->peers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					  (GDestroyNotify)cb_test_peer_free);
-	fx->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	config->media_stats_interval_seconds = interval;
+	cb_test_room_open(&fx->base, 7, config);
 	fx->quality = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)g_array_unref);
-	g_signal_connect(fx->room, "local-description", G_CALLBACK(room_description_cb), fx);
-	g_signal_connect(fx->room, "local-candidate", G_CALLBACK(room_candidate_cb), fx);
-	g_signal_connect(fx->room, "peer-state", G_CALLBACK(room_state_cb), fx);
-	g_signal_connect(fx->room, "peer-quality", G_CALLBACK(room_quality_cb), fx);
+	g_signal_connect(fx->base.room, "peer-quality", G_CALLBACK(room_quality_cb), fx);
 }
 
 static void
 fixture_tear_down(Fixture *fx, gconstpointer data)
 {
-	g_clear_object(&fx->room);
-	g_hash_table_unref(fx->peers);
-	g_hash_table_unref(fx->states);
+	cb_test_room_close(&fx->base, NULL);
 	g_hash_table_unref(fx->quality);
-	/* drop what the peers' threads handed over after the room went */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-}
-
-static gboolean
-connected(Fixture *fx, const char *peer_id)
-{
-	return g_strcmp0(g_hash_table_lookup(fx->states, peer_id), "connected") == 0;
 }
 
 static guint
@@ -233,9 +153,10 @@ test_flowing(Fixture *fx, gconstpointer data)
 	const CbPeerQuality *pub, *sub;
 
 	publish(fx, "hall", CB_PEER_KIND_HALL);
-	subscribe(fx, "s1", "hall", CB_PEER_KIND_BRIDGE_POINT);
-	CB_TEST_WAIT_UNTIL(connected(fx, "hall") && connected(fx, "s1"));
-	CB_TEST_WAIT_UNTIL(cb_test_peer_frames(g_hash_table_lookup(fx->peers, "s1")) >= 5);
+	cb_test_room_subscriber(&fx->base, "s1", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	CB_TEST_WAIT_UNTIL(cb_test_room_connected(&fx->base, "hall") &&
+			   cb_test_room_connected(&fx->base, "s1"));
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames(cb_test_room_get(&fx->base, "s1")->peer) >= 5);
 
 	/* the client's first receiver report comes within a few seconds */
 	CB_TEST_WAIT_UNTIL_MS(find_sample(fx, "hall", flowing) != NULL &&
@@ -269,10 +190,10 @@ test_no_media(Fixture *fx, gconstpointer data)
 	const CbPeerQuality *q;
 	guint before;
 
-	cb_room_add_publisher(fx->room, "bp-9", CB_PEER_KIND_BRIDGE_POINT, &error);
+	cb_room_add_publisher(fx->base.room, "bp-9", CB_PEER_KIND_BRIDGE_POINT, &error);
 	g_assert_no_error(error);
-	subscribe(fx, "f1", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_BRIDGE_POINT);
-	CB_TEST_WAIT_UNTIL(connected(fx, "f1"));
+	cb_test_room_subscriber(&fx->base, "f1", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_BRIDGE_POINT);
+	CB_TEST_WAIT_UNTIL(cb_test_room_connected(&fx->base, "f1"));
 	CB_TEST_WAIT_UNTIL(n_samples(fx, "f1") >= 2);
 	q = find_sample(fx, "f1", silent);
 	g_assert_nonnull(q);
@@ -281,9 +202,9 @@ test_no_media(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(n_samples(fx, "bp-9"), ==, 0);
 
 	/* removed between samples: no sample of it after, the others go on */
-	subscribe(fx, "s2", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_HALL);
-	CB_TEST_WAIT_UNTIL(connected(fx, "s2"));
-	cb_room_remove_peer(fx->room, "s2", &error);
+	cb_test_room_subscriber(&fx->base, "s2", CB_ROOM_SLOT_FLOOR, CB_PEER_KIND_HALL);
+	CB_TEST_WAIT_UNTIL(cb_test_room_connected(&fx->base, "s2"));
+	cb_room_remove_peer(fx->base.room, "s2", &error);
 	g_assert_no_error(error);
 	before = n_samples(fx, "s2");
 	CB_TEST_WAIT_UNTIL(n_samples(fx, "f1") >= 4);
@@ -304,7 +225,7 @@ test_off(Fixture *fx, gconstpointer data)
 	gboolean later = FALSE;
 
 	publish(fx, "hall", CB_PEER_KIND_HALL);
-	CB_TEST_WAIT_UNTIL(connected(fx, "hall"));
+	CB_TEST_WAIT_UNTIL(cb_test_room_connected(&fx->base, "hall"));
 	/* three times the shortest interval (1 s) */
 	g_timeout_add(3000, flag_cb, &later);
 	CB_TEST_WAIT_UNTIL(later);
