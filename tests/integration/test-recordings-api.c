@@ -495,6 +495,84 @@ test_tampered_manifest(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(fetch(f, file, f->staff, NULL, NULL, NULL), ==, 200);
 }
 
+/* how many descriptors the daemon holds open on @path */
+static guint
+daemon_fds_on(Fixture *f, const char *path)
+{
+	g_autofree char *dir =
+		g_strdup_printf("/proc/%s/fd", g_subprocess_get_identifier(f->d->process));
+	g_autoptr(GDir) fds = g_dir_open(dir, 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	g_assert_nonnull(fds);
+	while ((name = g_dir_read_name(fds)) != NULL) {
+		g_autofree char *link = g_build_filename(dir, name, NULL);
+		g_autofree char *target = g_file_read_link(link, NULL);
+		n += g_strcmp0(target, path) == 0;
+	}
+	return n;
+}
+
+/* a client that goes away in the middle of a large file harms nothing */
+static void
+test_client_leaves_mid_file(Fixture *f, gconstpointer data)
+{
+	g_autofree char *folder = cb_recording_folder(f->d->state_dir, f->recent, FALSE);
+	g_autofree char *manifest_path = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
+	g_autofree char *big = g_build_filename(folder, "hall", "video-p2-00001.mkv", NULL);
+	g_autofree char *path = g_strdup_printf(
+		"/api/v1/recordings/%" G_GINT64_FORMAT "/files/hall/video-p2-00001.mkv", f->recent);
+	g_autofree char *uri = g_strconcat(f->d->url, path, NULL);
+	g_autofree char *bearer = g_strconcat("Bearer ", f->staff, NULL);
+	gsize size = 24 * 1024 * 1024;
+	g_autofree guint32 *noise = g_new(guint32, size / 4);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) whole = NULL;
+	CbManifestSegment segment = {"hall/video-p2-00001.mkv",
+				     2,
+				     "hall",
+				     "video",
+				     g_get_real_time(),
+				     g_get_real_time() + 2 * G_USEC_PER_SEC};
+
+	/* larger than what the socket buffers hold, so the answer is cut mid-way */
+	for (gsize i = 0; i < size / 4; i++)
+		noise[i] = g_random_int();
+	g_assert_true(g_file_set_contents(big, (const char *)noise, (gssize)size, NULL));
+	{
+		g_autoptr(CbManifest) manifest = cb_manifest_open(manifest_path, &error);
+		g_assert_no_error(error);
+		g_assert_true(cb_manifest_add_segment(manifest, folder, &segment, &error));
+		g_assert_no_error(error);
+	}
+	for (guint round = 0; round < 3; round++) {
+		g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 30, NULL);
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+		g_autoptr(GInputStream) stream = NULL;
+		char buffer[65536];
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     bearer);
+		stream = soup_session_send(session, msg, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+		g_assert_true(g_input_stream_read_all(stream, buffer, sizeof(buffer), NULL, NULL,
+						      &error));
+		g_assert_no_error(error);
+		g_input_stream_close(stream, NULL, NULL);
+		soup_session_abort(session);
+	}
+	/* the daemon goes on serving, the whole file too */
+	g_assert_cmpuint(fetch(f, "/healthz", f->staff, NULL, NULL, NULL), ==, 200);
+	g_assert_cmpuint(fetch(f, path, f->staff, &whole, NULL, NULL), ==, 200);
+	g_assert_cmpmem(g_bytes_get_data(whole, NULL), g_bytes_get_size(whole), noise, size);
+	/* and closed the file each time (bounded wait: the answers end on their own time) */
+	for (guint i = 0; i < 100 && daemon_fds_on(f, big) > 0; i++)
+		g_usleep(100 * 1000);
+	g_assert_cmpuint(daemon_fds_on(f, big), ==, 0);
+}
+
 static void
 test_bad_input(Fixture *f, gconstpointer data)
 {
@@ -553,6 +631,7 @@ main(int argc, char **argv)
 	ADD("keep-for-ever", "[schedule]\nrrule=\n[recording]\nretention-days=0\n",
 	    test_keep_for_ever);
 	ADD("tampered-manifest", NULL, test_tampered_manifest);
+	ADD("client-leaves-mid-file", NULL, test_client_leaves_mid_file);
 	ADD("bad-input", NULL, test_bad_input);
 	return g_test_run();
 }
