@@ -62,6 +62,16 @@ static const CbHttpRoute cb_http_route_table[] = {
 	/* a CSV body, which the route reads itself */
 	{"POST", "/api/v1/reception-book/import", ADMIN, FALSE, cb_api_reception_book_import},
 	{"GET", "/api/v1/reports/summary", ADMIN | STAFF, FALSE, cb_api_reports_summary},
+	/* recordings read back (cb-api-recordings.c): staff and admins only */
+	{"GET", "/api/v1/recordings", ADMIN | STAFF, FALSE, cb_api_recordings_list},
+	{"POST", "/api/v1/recordings/purge", ADMIN, FALSE, cb_api_recordings_purge},
+	{"GET", "/api/v1/recordings/{session_id}", ADMIN | STAFF, FALSE, cb_api_recordings_get},
+	{"GET", "/api/v1/recordings/{session_id}/files/{file*}", ADMIN | STAFF, FALSE,
+	 cb_api_recordings_file},
+	{"PUT", "/api/v1/recordings/{session_id}/hold", ADMIN | STAFF, FALSE,
+	 cb_api_recordings_hold_set},
+	{"DELETE", "/api/v1/recordings/{session_id}/hold", ADMIN | STAFF, FALSE,
+	 cb_api_recordings_hold_lift},
 	/* WHIP (cb-api-whip.c, cb-api-webrtc-http.c): SDP bodies, which the routes read themselves
 	 */
 	{"POST", "/whip/{session_id}", OPERATOR, FALSE, cb_api_whip_post},

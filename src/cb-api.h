@@ -89,6 +89,23 @@ void cb_api_reception_book_export(CbHttpRequest *request);
 void cb_api_reception_book_import(CbHttpRequest *request);
 void cb_api_reports_summary(CbHttpRequest *request);
 
+/* recordings (cb-api-recordings.c, cb-api-recordings-render.c) */
+typedef struct _CbRecordingInfo CbRecordingInfo;
+typedef struct _CbPurgeResult CbPurgeResult;
+JsonNode *cb_api_render_recording(const CbRecordingInfo *info, const CbSession *session,
+				  gint64 held_at, gboolean has_confidential);
+/* with the tracks and the timeline; @segments adds the segment entries */
+JsonNode *cb_api_render_recording_detail(const CbRecordingInfo *info, const CbSession *session,
+					 gint64 held_at, gboolean has_confidential,
+					 gboolean segments);
+JsonNode *cb_api_render_purge(const CbPurgeResult *result);
+void cb_api_recordings_list(CbHttpRequest *request);
+void cb_api_recordings_get(CbHttpRequest *request);
+void cb_api_recordings_file(CbHttpRequest *request);
+void cb_api_recordings_hold_set(CbHttpRequest *request);
+void cb_api_recordings_hold_lift(CbHttpRequest *request);
+void cb_api_recordings_purge(CbHttpRequest *request);
+
 /* WHIP (cb-api-whip.c): raw SDP bodies */
 void cb_api_whip_post(CbHttpRequest *request);
 void cb_api_whip_patch(CbHttpRequest *request);

@@ -372,6 +372,15 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_turn_for_daemon),
 	 0,
 	 0},
+	{{"recording", "retention-days", "365",
+	  "Recordings whose last entry is older than this many days are deleted by the daily "
+	  "purge (and `civic-bridgectl recording purge`), except those of sessions on legal hold "
+	  "and those in progress; 0: keep them for ever.",
+	  TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(recording_retention_days),
+	 0,
+	 36500},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;

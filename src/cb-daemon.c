@@ -13,6 +13,7 @@
 #include "civic-bridge/cb-notify.h"
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-reception-book.h"
+#include "civic-bridge/cb-recordings.h"
 #include "civic-bridge/cb-schedule.h"
 #include "civic-bridge/cb-ws-events.h"
 #include "civic-bridge/cb-ws-media.h"
@@ -20,6 +21,10 @@
 #include "civic-bridge/cb-store.h"
 
 #define CB_STORE_FILE "civic-bridge.db"
+/* the first daily purge of recordings runs this long after the start, so a
+ * daemon restarted more often than daily still purges, and the start itself
+ * does not wait for it */
+#define CB_DAEMON_FIRST_PURGE_SECONDS 600
 
 struct _CbDaemon {
 	GObject parent_instance;
@@ -38,6 +43,8 @@ struct _CbDaemon {
 	CbWsEvents *ws_events; /* pushes their changes to WebSocket clients */
 	CbMediaRooms *rooms;   /* a media room per live session */
 	CbWsMedia *ws_media;   /* media signalling on the WebSocket */
+	/* recordings read back, legal holds and retention */
+	CbRecordings *recordings;
 	CbHttpServer *http;
 	GMainLoop *loop;
 	GSource *watchdog;
@@ -59,6 +66,7 @@ cb_daemon_stop_services(CbDaemon *self)
 	g_clear_object(&self->ws_media);
 	g_clear_object(&self->rooms);
 	g_clear_object(&self->http);
+	g_clear_object(&self->recordings);
 	g_clear_object(&self->queue);
 	g_clear_object(&self->schedule);
 	g_clear_object(&self->book);
@@ -203,6 +211,7 @@ cb_daemon_reload(CbDaemon *self)
 	cb_schedule_reconfigure(self->schedule, loaded);
 	cb_queue_reconfigure(self->queue, loaded);
 	cb_media_rooms_reconfigure(self->rooms, loaded);
+	cb_recordings_set_retention_days(self->recordings, loaded->recording_retention_days);
 	/* keep what needs a restart as it runs, so later reloads compare with it */
 	for (guint i = 0; i < restart->len; i++)
 		g_debug("kept running value of %s", (const char *)g_ptr_array_index(restart, i));
@@ -299,6 +308,20 @@ cb_daemon_start_media(CbDaemon *self)
 	cb_http_server_set_services(self->http, &services);
 }
 
+/* the recordings for the routes, and their retention once a day */
+static void
+cb_daemon_start_recordings(CbDaemon *self)
+{
+	CbServices services = *cb_http_server_get_services(self->http);
+
+	self->recordings =
+		cb_recordings_new(self->store, self->clock, cb_state_dir_get_path(self->state_dir),
+				  self->config->recording_retention_days);
+	cb_recordings_start_daily_purge(self->recordings, CB_DAEMON_FIRST_PURGE_SECONDS);
+	services.recordings = self->recordings;
+	cb_http_server_set_services(self->http, &services);
+}
+
 gboolean
 cb_daemon_start(CbDaemon *self, GError **error)
 {
@@ -325,6 +348,7 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
 					   self->schedule, self->store);
 	cb_daemon_start_media(self);
+	cb_daemon_start_recordings(self);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;
 	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);

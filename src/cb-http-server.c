@@ -303,6 +303,23 @@ cb_http_route_match_tail(const char *want, GStrv have, guint from, GHashTable *p
 	return TRUE;
 }
 
+/* one segment: a literal, or a {name} parameter that takes a non-empty one */
+static gboolean
+cb_http_route_match_segment(const char *want, const char *have, GHashTable *params)
+{
+	gsize len = strlen(want);
+
+	if (len > 2 && want[0] == '{' && want[len - 1] == '}') {
+		if (have[0] == '\0')
+			return FALSE;
+		if (params != NULL)
+			g_hash_table_insert(params, g_strndup(want + 1, len - 2),
+					    g_uri_unescape_string(have, NULL));
+		return TRUE;
+	}
+	return g_str_equal(want, have);
+}
+
 /* matches @path against a pattern with {name} segments, filling @params */
 static gboolean
 cb_http_route_match(const char *pattern, const char *path, GHashTable *params)
@@ -310,32 +327,15 @@ cb_http_route_match(const char *pattern, const char *path, GHashTable *params)
 	g_auto(GStrv) want = g_strsplit(pattern, "/", -1);
 	g_auto(GStrv) have = g_strsplit(path, "/", -1);
 	guint n = g_strv_length(want);
+	gboolean tail = n > 0 && g_str_has_suffix(want[n - 1], "*}");
 
-	if (n > 0 && g_str_has_suffix(want[n - 1], "*}")) {
-		if (g_strv_length(have) < n)
-			return FALSE;
-		for (guint i = 0; i < n - 1; i++) {
-			if (!g_str_equal(want[i], have[i]))
-				return FALSE;
-		}
-		return cb_http_route_match_tail(want[n - 1], have, n - 1, params);
-	}
-	if (g_strv_length(have) != n)
+	if (tail ? g_strv_length(have) < n : g_strv_length(have) != n)
 		return FALSE;
-	for (guint i = 0; i < n; i++) {
-		gsize len = strlen(want[i]);
-		if (len > 2 && want[i][0] == '{' && want[i][len - 1] == '}') {
-			if (have[i][0] == '\0')
-				return FALSE;
-			if (params != NULL)
-				g_hash_table_insert(params, g_strndup(want[i] + 1, len - 2),
-						    g_uri_unescape_string(have[i], NULL));
-			continue;
-		}
-		if (!g_str_equal(want[i], have[i]))
+	for (guint i = 0; i < (tail ? n - 1 : n); i++) {
+		if (!cb_http_route_match_segment(want[i], have[i], params))
 			return FALSE;
 	}
-	return TRUE;
+	return !tail || cb_http_route_match_tail(want[n - 1], have, n - 1, params);
 }
 
 /* finds the route; NULL with @allow listing the methods when only the method is wrong */

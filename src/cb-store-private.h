@@ -94,6 +94,7 @@ gboolean cb_store_migrate_v4_sessions(CbStore *self, GError **error);
 gboolean cb_store_migrate_v5_series(CbStore *self, GError **error);
 gboolean cb_store_migrate_v6_tickets(CbStore *self, GError **error);
 gboolean cb_store_migrate_v7_reception_book(CbStore *self, GError **error);
+gboolean cb_store_migrate_v8_recording_holds(CbStore *self, GError **error);
 
 /* writes one audit row in the transaction that is open */
 gboolean cb_store_audit_insert(CbStore *self, const CbActor *actor, const char *action,

@@ -75,6 +75,7 @@ static const CbStoreMigration cb_store_migrations[] = {
 	{5, cb_store_migrate_v5_series},
 	{6, cb_store_migrate_v6_tickets},
 	{7, cb_store_migrate_v7_reception_book},
+	{8, cb_store_migrate_v8_recording_holds},
 };
 
 guint

@@ -72,6 +72,9 @@ typedef struct {
 	char *media_turn_secret;  /* shared with the TURN servers; never logged */
 	guint media_turn_credential_ttl_seconds;
 	gboolean media_turn_for_daemon;
+
+	/* [recording] */
+	guint recording_retention_days; /* 0: keep for ever */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

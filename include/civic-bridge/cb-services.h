@@ -10,6 +10,7 @@ typedef struct _CbSchedule CbSchedule;
 typedef struct _CbQueue CbQueue;
 typedef struct _CbReceptionBook CbReceptionBook;
 typedef struct _CbMediaRooms CbMediaRooms;
+typedef struct _CbRecordings CbRecordings;
 
 /**
  * CbServices:
@@ -25,6 +26,8 @@ typedef struct {
 	CbQueue *queue;        /* tickets (cb-queue.h) */
 	CbReceptionBook *book; /* reception book and reports (cb-reception-book.h) */
 	CbMediaRooms *rooms;   /* media rooms of live sessions (cb-media-rooms.h) */
+	/* recordings read back, legal holds, retention (cb-recordings.h) */
+	CbRecordings *recordings;
 } CbServices;
 
 G_END_DECLS

@@ -209,6 +209,17 @@ gboolean cb_store_audit_record(CbStore *self, const CbActor *actor, const char *
 /* the audit log, newest first; @before_id 0 starts at the newest */
 GPtrArray *cb_store_audit_list(CbStore *self, gint64 before_id, guint limit, GError **error);
 
+/* the legal hold on a session's recordings (cb-store-recordings.c) */
+/* *@held_at gets when the hold was set, or 0 when there is none */
+gboolean cb_store_recording_hold_get(CbStore *self, gint64 session_id, gint64 *held_at,
+				     GError **error);
+/* the session ids on hold: a set of gint64 */
+GHashTable *cb_store_recording_hold_list(CbStore *self, GError **error);
+/* sets (@hold) or lifts the hold; *@changed says whether it was otherwise,
+ * and only a change is audited */
+gboolean cb_store_recording_hold_set(CbStore *self, const CbActor *actor, gint64 session_id,
+				     gboolean hold, gboolean *changed, GError **error);
+
 /* counts only, for /metrics (cb-store-counts.c) */
 gboolean cb_store_session_count_in_state(CbStore *self, CbSessionState state, gint64 *count,
 					 GError **error);

@@ -118,7 +118,12 @@ gboolean
 cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error)
 {
 	static const CbCtlCommand commands[] = {
+		{"list", cb_ctl_recording_list},
+		{"show", cb_ctl_recording_show},
 		{"verify", cb_ctl_recording_verify},
+		{"hold", cb_ctl_recording_hold},
+		{"unhold", cb_ctl_recording_unhold},
+		{"purge", cb_ctl_recording_purge},
 		{NULL},
 	};
 

@@ -186,8 +186,14 @@ gboolean cb_ctl_command_report(CbCtl *ctl, int argc, char **argv, GError **error
  * (cb-ctl-commands-queue.c, cb-ctl-commands-tickets.c) */
 gboolean cb_ctl_command_queue(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_command_ticket(CbCtl *ctl, int argc, char **argv, GError **error);
-/* recording verify (cb-ctl-commands-recording.c) */
+/* recording verify (cb-ctl-commands-recording.c), and list|show|hold|unhold|purge
+ * through the API (cb-ctl-commands-recordings.c) */
 gboolean cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_list(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_show(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_hold(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_unhold(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_purge(CbCtl *ctl, int argc, char **argv, GError **error);
 /* a usage error naming @option unless @text is NULL or a day YYYY-MM-DD */
 gboolean cb_ctl_check_day(const char *option, const char *text, GError **error);
 
