@@ -74,6 +74,7 @@ function openTicket(held, first = null) {
 		...held,
 		onBadLink: (e) => {
 			forget();
+			history.replaceState(null, '', location.pathname);
 			showRegister();
 			showAlert(t('wr.bad_link'), e.code ?? 'unauthenticated');
 		},
