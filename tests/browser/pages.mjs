@@ -290,6 +290,16 @@ try {
 		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
 		expect(await page.isVisible('#register-again'), 'no way to register again');
 		await shot(page, 'waiting-room-360px-cancelled-vi');
+		// a new ticket on the same page: its buttons act on it alone
+		await page.click('#register-again');
+		const next = await registerOnPage(page, 'Kiến nghị lần hai');
+		await page.click('#cancel');
+		await page.click('#cancel-confirm');
+		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
+		expect((await page.textContent('#ticket-number')) === `#${next}`, 'another ticket shown');
+		expect(await page.isHidden('#error'), `error: ${await page.textContent('#error')}`);
+		const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('civic-bridge.ticket')));
+		expect(saved.id === next, 'localStorage holds another ticket');
 		await context.close();
 	});
 	await check('camera refused: a plain message when called, and a way to try again', async () => {

@@ -174,6 +174,13 @@ async function trySignIn(token) {
 	} catch (e) {
 		client?.close();
 		client = null;
+		if (e.code === 'unauthenticated' || e.code === 'forbidden') {
+			try {
+				sessionStorage.removeItem(STORAGE_KEY); // a revoked token is not tried again
+			} catch {
+				// nothing kept
+			}
+		}
 		$('#desk').hidden = true;
 		$('#sign-in-view').hidden = false;
 		showAlert(e.key ? t(e.key) : t(errorKey(e), { detail: e.message }), e.code);

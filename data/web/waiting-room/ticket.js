@@ -42,6 +42,7 @@ export class TicketPage {
 		this.timer = null;
 		this.onBadLink = onBadLink;
 		this.onRegisterAgain = onRegisterAgain;
+		this.unhook = new AbortController();
 		this._wire();
 	}
 
@@ -56,17 +57,19 @@ export class TicketPage {
 		});
 		this.client.addEventListener('connection', (e) => this._connection(e.detail.state));
 		this.client.addEventListener('error', (e) => this._failed(e.detail));
-		$('#join-now').addEventListener('click', () => this._joinNow());
-		$('#unmute').addEventListener('click', () => this.media.unmute());
-		$('#retry-camera').addEventListener('click', () => this._joinNow());
+		// the buttons outlive this ticket (register again): stop() unhooks them
+		const signal = this.unhook.signal;
+		$('#join-now').addEventListener('click', () => this._joinNow(), { signal });
+		$('#unmute').addEventListener('click', () => this.media.unmute(), { signal });
+		$('#retry-camera').addEventListener('click', () => this._joinNow(), { signal });
 		$('#cancel').addEventListener('click', () => {
 			show('cancel-confirm', true);
 			announce(t('wr.cancel_ask'));
 			$('#cancel-confirm').focus();
-		});
-		$('#cancel-confirm').addEventListener('click', () => this._cancel());
-		$('#register-again').addEventListener('click', () => this.onRegisterAgain());
-		onLanguageChange(() => this.ticket && this.render(this.ticket, true));
+		}, { signal });
+		$('#cancel-confirm').addEventListener('click', () => this._cancel(), { signal });
+		$('#register-again').addEventListener('click', () => this.onRegisterAgain(), { signal });
+		onLanguageChange(() => !signal.aborted && this.ticket && this.render(this.ticket, true));
 		window.civicBridgeWaitingRoom = this; // what the browser tests read
 	}
 
@@ -116,6 +119,8 @@ export class TicketPage {
 
 	/** Draws @ticket; @redraw only refreshes the words (language switch). */
 	render(ticket, redraw = false) {
+		if (this.unhook.signal.aborted)
+			return; // an answer that came after the page left this ticket
 		const before = this.ticket;
 		this.ticket = ticket;
 		this.id ??= ticket.id;
@@ -261,6 +266,7 @@ export class TicketPage {
 	}
 
 	stop() {
+		this.unhook.abort();
 		this._stopCountdown();
 		this.media.stop();
 		this.client.close();
