@@ -26,6 +26,7 @@ const url = need('CB_URL');
 const staffToken = need('CB_STAFF_TOKEN');
 const operatorToken = need('CB_OPERATOR_TOKEN');
 const session = Number(need('CB_SESSION_ID'));
+const idleSession = Number(need('CB_IDLE_SESSION_ID'));
 const bridgePoint = `bp-${need('CB_BRIDGE_POINT_ID')}`;
 const artifacts = need('CB_BROWSER_ARTIFACTS');
 const executablePath = process.env.CB_CHROMIUM || '/usr/bin/chromium';
@@ -271,6 +272,22 @@ try {
 		await page.locator('#register-form').waitFor({ timeout: WAIT_MS });
 		await context.close();
 	});
+	await check('the links of a finished and of a refused ticket show plain messages', async () => {
+		const held = await room.evaluate(() => JSON.parse(localStorage.getItem('civic-bridge.ticket')));
+		expect(held.id === mine, 'the page keeps another ticket');
+		const refused = await api('POST', '/register', null, { category: 'complaint', summary: 'Khiếu nại trùng lặp' });
+		await api('POST', `/tickets/${refused.id}/refuse`, staffToken, { reason: 'already-resolved' });
+		const context = await newContext();
+		for (const [ticket, state, words] of [[held, 'done', 'đã xong'], [refused, 'refused', 'Lý do: vụ việc đã được giải quyết']]) {
+			const page = await openPage(context, `${state}-link`, `/web/waiting-room/#ticket=${ticket.id}&token=${encodeURIComponent(ticket.token)}`);
+			await page.locator(`#ticket-state[data-state="${state}"]`).waitFor({ timeout: WAIT_MS });
+			expect((await page.textContent('#ticket-message')).includes(words), await page.textContent('#ticket-message'));
+			expect(await page.isVisible('#register-again'), 'no way to register again');
+			await shot(page, `waiting-room-${state}-vi`);
+			await page.close();
+		}
+		await context.close();
+	});
 	await check('a wrong ticket link says so plainly and offers the form', async () => {
 		const context = await newContext();
 		const page = await openPage(context, 'wrong-link', `/web/waiting-room/#ticket=${mine}&token=cbt_${'A'.repeat(43)}`);
@@ -353,6 +370,15 @@ try {
 		await bp.locator('#desk:not([hidden])').waitFor({ timeout: WAIT_MS });
 		expect(Number(await bp.inputValue('#session')) === session, `session ${await bp.inputValue('#session')}`);
 		await bp.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+	});
+	await check('a session that is not live cannot be joined: a plain message', async () => {
+		await bp.selectOption('#session', String(idleSession));
+		await bp.click('#join');
+		await bp.locator('#error[data-code="conflict"]').waitFor({ timeout: WAIT_MS });
+		expect((await bp.textContent('#error')).includes('phiên chưa bắt đầu'), await bp.textContent('#error'));
+		expect(await bp.isEnabled('#join'), 'Join stays disabled');
+		await shot(bp, 'bridge-point-not-live-vi');
+		await bp.selectOption('#session', String(session));
 	});
 	await check('the bridge point joins and decodes the hall', async () => {
 		await bp.click('#join');

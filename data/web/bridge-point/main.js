@@ -114,8 +114,12 @@ async function join() {
 		$('#session').disabled = true;
 	} catch (e) {
 		await live.leave();
-		say(e.code === 'conflict' ? 'bp.live.not_live' : null);
-		alertError(e);
+		say(null);
+		// conflict: the session is not live, or this bridge point is connected elsewhere
+		if (e.code === 'conflict')
+			showAlert(t('bp.live.not_live'), e.code);
+		else
+			alertError(e);
 		$('#join').disabled = false;
 	}
 }
