@@ -253,8 +253,10 @@ try {
 		const first = Number(await room.getAttribute('#countdown', 'data-seconds'));
 		await within(room, (s) => Number(document.querySelector('#countdown').dataset.seconds) < s, first, 5000);
 	});
-	await check('the camera preview shows while called', async () => {
+	await check('the camera preview and the microphone\'s level show while called', async () => {
 		await within(room, () => document.querySelector('#preview').videoWidth > 0);
+		// the fake microphone beeps: its level moves above silence
+		await within(room, () => !document.querySelector('#mic').hidden && document.querySelector('#mic-level').value > 0.01);
 		await shot(room, 'waiting-room-called-vi');
 	});
 	await check('after "join now" and admission the citizen decodes the hall\'s video', async () => {

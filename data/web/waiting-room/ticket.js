@@ -233,6 +233,7 @@ export class TicketPage {
 
 	_joinNow() {
 		this.ready = true;
+		this.media.meter(); // the click allows sound: the microphone's level can show
 		show('join-now', false);
 		if (this.ticket?.state === 'admitted')
 			this._join();
