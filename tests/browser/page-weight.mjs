@@ -9,9 +9,9 @@
 // prints the median of: the bytes transferred on that first load (headers
 // and bodies of every response, as Chromium's network layer counts them),
 // the number of requests, DOMContentLoaded, and time to interactive (with
-// its min and max over the runs): the
-// moment the page sets data-ready on <body> (its modules evaluated, its
-// first view drawn and usable), from the start of the navigation. A second
+// its min and max over the runs): the moment the page sets data-ready on
+// <body> (its modules evaluated, its first view drawn and usable), from the
+// start of the navigation. A second
 // load in the same context shows what revalidation (304) costs. A page that
 // answers 404 is skipped and said so. Needs playwright-core (npm ci in
 // tests/browser) and Debian's /usr/bin/chromium; no camera is opened.
