@@ -457,6 +457,14 @@ try {
 		await shot(bp, 'bridge-point-live-en');
 		await bp.click('#lang');
 	});
+	await check('the session ends: the bridge-point page leaves the room and says so', async () => {
+		await api('POST', `/sessions/${session}/end`);
+		await bp.locator('#leave').waitFor({ state: 'hidden', timeout: WAIT_MS });
+		expect(await bp.isVisible('#join'), 'no Join after the end');
+		expect((await bp.textContent('#live-state')) === 'Điểm cầu đã rời buổi tiếp.', await bp.textContent('#live-state'));
+		// an ended session is no longer offered (a session event redraws the list)
+		await bp.locator(`#session option[value="${session}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
+	});
 	await check('no console errors on any page', async () => {
 		if (consoleErrors.length > 0)
 			throw new Error(consoleErrors.join('\n'));

@@ -90,6 +90,11 @@ function makeClient(token) {
 			drawSessions();
 		}
 	});
+	// the session ended, or the hall removed this bridge point: out of the room
+	client.addEventListener('peer-left', (e) => {
+		if (e.detail.handle === 'camera' && live.session !== null && e.detail.reason !== 'replaced')
+			leave();
+	});
 	window.civicBridgePoint = { client, live }; // what the browser tests read
 	return client.connect(null, token);
 }
