@@ -466,17 +466,42 @@ cb_quality_reply_cb(GstPromise *promise, gpointer user_data)
 	g_source_unref(source);
 }
 
+/* a peer by id and serial, to look up again */
+typedef struct {
+	char *id;
+	guint serial;
+} CbPeerRef;
+
 static void
-cb_quality_ask_cb(gpointer key, gpointer value, gpointer user_data)
+cb_peer_ref_free(gpointer data)
 {
-	CbQualitySampler *sampler = user_data;
+	CbPeerRef *ref = data;
+
+	g_free(ref->id);
+	g_free(ref);
+}
+
+/* a peer not connected has nothing to measure yet */
+static void
+cb_quality_collect_cb(gpointer key, gpointer value, gpointer user_data)
+{
 	CbPeer *peer = value;
+	CbPeerRef *ref;
+
+	if (g_strcmp0(peer->state, "connected") != 0)
+		return;
+	ref = g_new0(CbPeerRef, 1);
+	ref->id = g_strdup(peer->id);
+	ref->serial = peer->serial;
+	g_ptr_array_add(user_data, ref);
+}
+
+static void
+cb_quality_ask(CbQualitySampler *sampler, CbPeer *peer)
+{
 	CbStatsRequest *request;
 	GstPromise *promise;
 
-	/* a peer not connected has nothing to measure yet */
-	if (g_strcmp0(peer->state, "connected") != 0)
-		return;
 	request = g_new0(CbStatsRequest, 1);
 	request->sampler = g_atomic_rc_box_acquire(sampler);
 	request->peer_id = g_strdup(peer->id);
@@ -492,6 +517,7 @@ static gboolean
 cb_quality_tick_cb(gpointer user_data)
 {
 	CbQualitySampler *sampler = user_data;
+	g_autoptr(GPtrArray) connected = g_ptr_array_new_with_free_func(cb_peer_ref_free);
 	GHashTableIter iter;
 	gpointer key, value;
 
@@ -502,7 +528,17 @@ cb_quality_tick_cb(gpointer user_data)
 		if (cb_room_lookup_peer(sampler->room, key, sample->serial) == NULL)
 			g_hash_table_iter_remove(&iter);
 	}
-	cb_room_foreach_peer(sampler->room, cb_quality_ask_cb, sampler);
+	/* the peers are asked from a list taken first: a "get-stats" emission
+	 * runs into webrtcbin, and nothing it sets off may change the table
+	 * while it is being walked */
+	cb_room_foreach_peer(sampler->room, cb_quality_collect_cb, connected);
+	for (guint i = 0; i < connected->len; i++) {
+		CbPeerRef *wanted = g_ptr_array_index(connected, i);
+		CbPeer *peer = cb_room_lookup_peer(sampler->room, wanted->id, wanted->serial);
+
+		if (peer != NULL)
+			cb_quality_ask(sampler, peer);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
