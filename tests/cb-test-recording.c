@@ -8,7 +8,8 @@
 
 #include "cb-test-recording.h"
 
-const CbTestRecordingFormat cb_test_recording_small = {160, 90, 10, 200000, 1000};
+const CbTestRecordingFormat cb_test_recording_small = {160, 90, 10, 200000, 1000, 1000, 0};
+const CbTestRecordingFormat cb_test_recording_camera = {640, 360, 30, 1000000, 4000, 2000, 4};
 
 CbManifest *
 cb_test_recording_begin(const char *folder)
@@ -35,16 +36,18 @@ cb_test_recording_describe(const char *location, const char *kind, guint seconds
 	g_autofree char *source = NULL;
 
 	if (g_str_equal(kind, "video"))
-		source = g_strdup_printf("videotestsrc pattern=%u num-buffers=%u ! "
-					 "video/x-raw,width=%u,height=%u,framerate=%u/1 ! "
-					 "vp8enc deadline=1 keyframe-max-dist=%u target-bitrate=%u",
-					 pattern, seconds * format->framerate, format->width,
-					 format->height, format->framerate, format->framerate,
-					 format->video_bitrate);
+		source = g_strdup_printf(
+			"videotestsrc pattern=%u horizontal-speed=%u num-buffers=%u ! "
+			"video/x-raw,width=%u,height=%u,framerate=%u/1 ! "
+			"vp8enc deadline=1 cpu-used=4 end-usage=cbr keyframe-max-dist=%u "
+			"target-bitrate=%u",
+			pattern, format->motion, seconds * format->framerate, format->width,
+			format->height, format->framerate,
+			format->framerate * format->keyframe_ms / 1000, format->video_bitrate);
 	else
 		source = g_strdup_printf("audiotestsrc wave=sine freq=%u samplesperbuffer=960 "
 					 "num-buffers=%u ! audio/x-raw,rate=48000,channels=1 ! "
-					 "opusenc frame-size=20",
+					 "opusenc bitrate=48000 frame-size=20",
 					 220 + 40 * pattern, seconds * 50);
 	return g_strdup_printf("splitmuxsink name=split muxer-factory=matroskamux "
 			       "muxer-properties=\"properties,streamable=true\" "

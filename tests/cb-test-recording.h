@@ -14,10 +14,15 @@ typedef struct {
 	guint framerate;
 	guint video_bitrate; /* bits per second */
 	guint segment_ms;    /* splitmuxsink's max-size-time */
+	guint keyframe_ms;   /* the encoder's keyframe interval */
+	guint motion;        /* videotestsrc's horizontal-speed */
 } CbTestRecordingFormat;
 
 /* 160x90 at 10 fps, 1 s segments: small and quick on a busy machine */
 extern const CbTestRecordingFormat cb_test_recording_small;
+/* what a bridge point sends: 640x360 at 30 fps, 1 Mbps, a keyframe every 2 s,
+ * moving pictures, in 4 s segments */
+extern const CbTestRecordingFormat cb_test_recording_camera;
 
 /* a wall-clock origin for synthetic recordings (µs since the epoch) */
 #define CB_TEST_RECORDING_BASE_US (G_GINT64_CONSTANT(1795000000) * G_USEC_PER_SEC)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <gst/video/video.h>
 
 #include "cb-test-ctl.h"
 #include "cb-test-recording.h"
@@ -33,7 +34,9 @@ make_recording(void)
 	manifest = cb_test_recording_begin(folder);
 	cb_test_recording_add_track(manifest, folder, "hall", "video", 0, 3, 0, small);
 	cb_test_recording_add_track(manifest, folder, "hall", "audio", 0, 3, 0, small);
-	cb_test_recording_add_track(manifest, folder, "bp-1", "video", 0, 3, 18, small);
+	/* pictures told apart by their brightness: hall bars, bp-1 white, bp-2
+	 * snow, bp-3 bars */
+	cb_test_recording_add_track(manifest, folder, "bp-1", "video", 0, 3, 3, small);
 	cb_test_recording_add_track(manifest, folder, "bp-1", "audio", 0, 3, 1, small);
 	cb_test_recording_add_event(manifest, "floor", "bp-1", 500);
 	/* bp-2 joins a second late, takes the floor, then hands it back */
@@ -96,6 +99,73 @@ assert_workspace_holds(const char *keep)
 	}
 }
 
+/* the mean luma of a @width x @height area at @x, @y of the composite's
+ * frame shown at @at_ms (decoded here, as a player would) */
+static double
+mean_luma(const char *path, guint at_ms, gint x, gint y, gint width, gint height)
+{
+	g_autofree char *description =
+		g_strdup_printf("filesrc location=\"%s\" ! matroskademux ! vp8dec ! videoconvert ! "
+				"video/x-raw,format=I420 ! appsink name=out sync=false",
+				path);
+	g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
+	g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+	double mean = -1;
+
+	gst_element_set_state(pipeline, GST_STATE_PLAYING);
+	for (;;) {
+		g_autoptr(GstSample) sample = NULL;
+		GstVideoInfo info;
+		GstVideoFrame frame;
+		GstBuffer *buffer;
+		guint64 sum = 0;
+
+		g_signal_emit_by_name(sink, "pull-sample", &sample);
+		g_assert_nonnull(sample);
+		buffer = gst_sample_get_buffer(sample);
+		if (GST_BUFFER_PTS(buffer) + GST_BUFFER_DURATION(buffer) <= at_ms * GST_MSECOND)
+			continue;
+		g_assert_true(gst_video_info_from_caps(&info, gst_sample_get_caps(sample)));
+		g_assert_true(gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ));
+		for (gint row = y; row < y + height; row++) {
+			const guint8 *line = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&frame, 0) +
+					     row * GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+			for (gint col = x; col < x + width; col++)
+				sum += line[col];
+		}
+		gst_video_frame_unmap(&frame);
+		mean = (double)sum / (width * height);
+		break;
+	}
+	gst_element_set_state(pipeline, GST_STATE_NULL);
+	return mean;
+}
+
+/* what the composite shows where and when: the floor's area follows the
+ * floor events, and a track's gap is black */
+static void
+assert_pictures(const char *path)
+{
+	/* the floor's area (640,0 640x360), away from its label */
+	double floor_before = mean_luma(path, 200, 700, 100, 500, 200);
+	double floor_bp1 = mean_luma(path, 1000, 700, 100, 500, 200);
+	double floor_bp2 = mean_luma(path, 2000, 700, 100, 500, 200);
+	double floor_bp1_again = mean_luma(path, 2800, 700, 100, 500, 200);
+	/* bp-3, third in the grid (852,360 426x238), before, in and after its gap */
+	double bp3_before = mean_luma(path, 500, 900, 450, 300, 120);
+	double bp3_gap = mean_luma(path, 1500, 900, 450, 300, 120);
+	double bp3_after = mean_luma(path, 2500, 900, 450, 300, 120);
+
+	g_assert_cmpfloat(floor_before, <, 30);
+	g_assert_cmpfloat(floor_bp1, >, 200);
+	g_assert_cmpfloat(floor_bp2, >, 60);
+	g_assert_cmpfloat(floor_bp2, <, 200);
+	g_assert_cmpfloat(floor_bp1_again, >, 200);
+	g_assert_cmpfloat(bp3_before, >, 60);
+	g_assert_cmpfloat(bp3_gap, <, 30);
+	g_assert_cmpfloat(bp3_after, >, 60);
+}
+
 static void
 test_composite(void)
 {
@@ -120,6 +190,7 @@ test_composite(void)
 	/* one video, whatever the number of tracks */
 	g_assert_null(strstr(strstr(found, "video #") + 1, "video #"));
 	assert_workspace_holds("session-7.webm");
+	assert_pictures(output);
 	g_assert_cmpint(g_unlink(output), ==, 0);
 }
 
@@ -286,6 +357,7 @@ main(int argc, char **argv)
 	int status;
 
 	g_test_init(&argc, &argv, NULL);
+	gst_init(NULL, NULL);
 	make_recording();
 	g_test_add_func("/civic-bridge/ctl-recording-export/composite", test_composite);
 	g_test_add_func("/civic-bridge/ctl-recording-export/one-track", test_one_track);
