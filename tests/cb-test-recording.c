@@ -8,8 +8,19 @@
 
 #include "cb-test-recording.h"
 
-const CbTestRecordingFormat cb_test_recording_small = {160, 90, 10, 200000, 1000, 1000, 0};
-const CbTestRecordingFormat cb_test_recording_camera = {640, 360, 30, 1000000, 4000, 2000, 4};
+const CbTestRecordingFormat cb_test_recording_small = {160, 90, 10, 200000, 1000, 1000, 0, FALSE};
+const CbTestRecordingFormat cb_test_recording_camera = {640,  360,  30, 1000000,
+							4000, 2000, 4,  FALSE};
+
+gboolean
+cb_test_recording_has_h264(void)
+{
+	g_autoptr(GstElementFactory) factory = NULL;
+
+	gst_init(NULL, NULL);
+	factory = gst_element_factory_find("openh264enc");
+	return factory != NULL;
+}
 
 CbManifest *
 cb_test_recording_begin(const char *folder)
@@ -39,11 +50,15 @@ cb_test_recording_describe(const char *location, const char *kind, guint seconds
 		source = g_strdup_printf(
 			"videotestsrc pattern=%u horizontal-speed=%u num-buffers=%u ! "
 			"video/x-raw,width=%u,height=%u,framerate=%u/1 ! "
-			"vp8enc deadline=1 cpu-used=4 end-usage=cbr keyframe-max-dist=%u "
-			"target-bitrate=%u",
+			"%s%u %s%u%s",
 			pattern, format->motion, seconds * format->framerate, format->width,
 			format->height, format->framerate,
-			format->framerate * format->keyframe_ms / 1000, format->video_bitrate);
+			format->h264 ? "openh264enc gop-size="
+				     : "vp8enc deadline=1 cpu-used=4 "
+				       "end-usage=cbr keyframe-max-dist=",
+			format->framerate * format->keyframe_ms / 1000,
+			format->h264 ? "bitrate=" : "target-bitrate=", format->video_bitrate,
+			format->h264 ? " ! h264parse" : "");
 	else
 		source = g_strdup_printf("audiotestsrc wave=sine freq=%u samplesperbuffer=960 "
 					 "num-buffers=%u ! audio/x-raw,rate=48000,channels=1 ! "

@@ -16,6 +16,7 @@ typedef struct {
 	guint segment_ms;    /* splitmuxsink's max-size-time */
 	guint keyframe_ms;   /* the encoder's keyframe interval */
 	guint motion;        /* videotestsrc's horizontal-speed */
+	gboolean h264;       /* H.264 (openh264enc) instead of VP8 */
 } CbTestRecordingFormat;
 
 /* 160x90 at 10 fps, 1 s segments: small and quick on a busy machine */
@@ -23,6 +24,9 @@ extern const CbTestRecordingFormat cb_test_recording_small;
 /* what a bridge point sends: 640x360 at 30 fps, 1 Mbps, a keyframe every 2 s,
  * moving pictures, in 4 s segments */
 extern const CbTestRecordingFormat cb_test_recording_camera;
+
+/* whether the H.264 encoder the helper uses is installed */
+gboolean cb_test_recording_has_h264(void);
 
 /* a wall-clock origin for synthetic recordings (µs since the epoch) */
 #define CB_TEST_RECORDING_BASE_US (G_GINT64_CONSTANT(1795000000) * G_USEC_PER_SEC)

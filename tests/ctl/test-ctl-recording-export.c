@@ -13,6 +13,11 @@
 
 /* the recording: 3 s, made once for every test */
 #define RECORDING_SECONDS 3
+/* an export renders: on two busy cores that takes a while */
+#define EXPORT_TIMEOUT_MS 120000
+#define run_export(...)                                                                            \
+	cb_test_ctl_runv_within(NULL, NULL, (const char *const[]){__VA_ARGS__, NULL},              \
+				EXPORT_TIMEOUT_MS)
 
 static char *state;     /* holds recordings/7 and recordings/7-confidential */
 static char *folder;    /* recordings/7 */
@@ -24,6 +29,7 @@ make_recording(void)
 	g_autofree char *confidential_folder = NULL;
 	g_autoptr(GError) error = NULL;
 	const CbTestRecordingFormat *small = &cb_test_recording_small;
+	CbTestRecordingFormat h264;
 	CbManifest *manifest;
 
 	state = g_dir_make_tmp("civic-bridge-ctl-export-XXXXXX", &error);
@@ -48,6 +54,11 @@ make_recording(void)
 	cb_test_recording_add_event(manifest, "left", "bp-3", 1000);
 	cb_test_recording_add_event(manifest, "joined", "bp-3", 2000);
 	cb_test_recording_add_track(manifest, folder, "bp-3", "video", 2000, 1, 0, small);
+	/* bp-4 sends H.264 where an encoder is installed (the recorder keeps
+	 * what the browser sent: VP8 or H.264) */
+	h264 = *small;
+	h264.h264 = cb_test_recording_has_h264();
+	cb_test_recording_add_track(manifest, folder, "bp-4", "video", 0, 3, 0, &h264);
 	cb_test_recording_stop(manifest);
 	cb_manifest_close(manifest);
 
@@ -151,10 +162,12 @@ assert_pictures(const char *path)
 	double floor_bp1 = mean_luma(path, 1000, 700, 100, 500, 200);
 	double floor_bp2 = mean_luma(path, 2000, 700, 100, 500, 200);
 	double floor_bp1_again = mean_luma(path, 2800, 700, 100, 500, 200);
-	/* bp-3, third in the grid (852,360 426x238), before, in and after its gap */
-	double bp3_before = mean_luma(path, 500, 900, 450, 300, 120);
-	double bp3_gap = mean_luma(path, 1500, 900, 450, 300, 120);
-	double bp3_after = mean_luma(path, 2500, 900, 450, 300, 120);
+	/* bp-3, third in the grid (640,360 320x180), before, in and after its gap */
+	double bp3_before = mean_luma(path, 500, 700, 420, 200, 100);
+	double bp3_gap = mean_luma(path, 1500, 700, 420, 200, 100);
+	double bp3_after = mean_luma(path, 2500, 700, 420, 200, 100);
+	/* bp-4 (960,360), H.264 where an encoder is installed */
+	double bp4 = mean_luma(path, 1500, 1020, 420, 200, 100);
 
 	g_assert_cmpfloat(floor_before, <, 30);
 	g_assert_cmpfloat(floor_bp1, >, 200);
@@ -164,14 +177,15 @@ assert_pictures(const char *path)
 	g_assert_cmpfloat(bp3_before, >, 60);
 	g_assert_cmpfloat(bp3_gap, <, 30);
 	g_assert_cmpfloat(bp3_after, >, 60);
+	g_assert_cmpfloat(bp4, >, 60);
 }
 
 static void
 test_composite(void)
 {
 	g_autofree char *output = output_path("session-7.webm");
-	g_autoptr(CbTestCtlRun) run = cb_test_ctl_run(NULL, "--state-dir", state, "recording",
-						      "export", "7", "--output", output);
+	g_autoptr(CbTestCtlRun) run =
+		run_export("--state-dir", state, "recording", "export", "7", "--output", output);
 	g_autofree char *found = NULL;
 	double seconds = cb_test_recording_discover(output, &found);
 
@@ -181,7 +195,7 @@ test_composite(void)
 	g_assert_nonnull(strstr(run->out, "session-7.webm: 3.0 s, "));
 	g_assert_nonnull(strstr(run->out,
 				"inputs: hall/audio hall/video bp-1/audio bp-1/video bp-2/video "
-				"bp-3/video\n"));
+				"bp-3/video bp-4/video\n"));
 	g_assert_cmpfloat_with_epsilon(seconds, RECORDING_SECONDS, 1.0);
 	g_assert_nonnull(strstr(found, "video #"));
 	g_assert_nonnull(strstr(found, "VP8"));
@@ -199,11 +213,11 @@ test_one_track(void)
 {
 	g_autofree char *output = output_path("bp-2.webm");
 	g_autoptr(CbTestCtlRun) run =
-		cb_test_ctl_run(NULL, "--format", "json", "--state-dir", state, "recording",
-				"export", "7", "--track", "bp-2/video", "--output", output);
+		run_export("--format", "json", "--state-dir", state, "recording", "export", "7",
+			   "--track", "bp-2/video", "--output", output);
 	g_autoptr(CbTestCtlRun) again =
-		cb_test_ctl_run(NULL, "--state-dir", state, "recording", "export", "7", "--track",
-				"bp-2/video", "--output", output, "--overwrite");
+		run_export("--state-dir", state, "recording", "export", "7", "--track",
+			   "bp-2/video", "--output", output, "--overwrite");
 	g_autoptr(JsonObject) done = NULL;
 	g_autofree char *found = NULL;
 	double seconds;
@@ -224,16 +238,35 @@ test_one_track(void)
 }
 
 static void
+test_one_h264_track(void)
+{
+	g_autofree char *output = output_path("bp-4.mkv");
+	g_autoptr(CbTestCtlRun) run = run_export("--state-dir", state, "recording", "export", "7",
+						 "--track", "bp-4/video", "--output", output);
+	g_autofree char *found = NULL;
+
+	if (!cb_test_recording_has_h264()) {
+		g_test_skip("no openh264enc to make H.264 segments with");
+		g_unlink(output);
+		return;
+	}
+	cb_test_ctl_assert_ok(run);
+	g_assert_cmpfloat_with_epsilon(cb_test_recording_discover(output, &found), 3.0, 1.0);
+	g_assert_nonnull(strstr(found, "Matroska"));
+	g_assert_nonnull(strstr(found, "H.264"));
+	g_assert_cmpint(g_unlink(output), ==, 0);
+}
+
+static void
 test_confidential_only_when_asked(void)
 {
-	g_autoptr(CbTestCtlRun) plain = cb_test_ctl_run(NULL, "--state-dir", state, "recording",
-							"export", "7", "--dry-run");
-	g_autoptr(CbTestCtlRun) with =
-		cb_test_ctl_run(NULL, "--state-dir", state, "recording", "export", "7", "--dry-run",
-				"--with-confidential");
+	g_autoptr(CbTestCtlRun) plain =
+		run_export("--state-dir", state, "recording", "export", "7", "--dry-run");
+	g_autoptr(CbTestCtlRun) with = run_export("--state-dir", state, "recording", "export", "7",
+						  "--dry-run", "--with-confidential");
 	g_autoptr(CbTestCtlRun) alone =
-		cb_test_ctl_run(NULL, "--format", "json", "--state-dir", state, "recording",
-				"export", "7", "--dry-run", "--confidential");
+		run_export("--format", "json", "--state-dir", state, "recording", "export", "7",
+			   "--dry-run", "--confidential");
 	g_autoptr(JsonObject) plan = NULL;
 	JsonArray *tracks;
 
@@ -265,9 +298,8 @@ static void
 test_confidential_alone(void)
 {
 	g_autofree char *output = output_path("confidential.webm");
-	g_autoptr(CbTestCtlRun) run =
-		cb_test_ctl_run(NULL, "--state-dir", state, "recording", "export", "7",
-				"--confidential", "--output", output);
+	g_autoptr(CbTestCtlRun) run = run_export("--state-dir", state, "recording", "export", "7",
+						 "--confidential", "--output", output);
 
 	g_assert_cmpint(run->status, ==, 0);
 	g_assert_nonnull(strstr(run->out, "inputs: citizen/audio citizen/video\n"));
@@ -361,6 +393,7 @@ main(int argc, char **argv)
 	make_recording();
 	g_test_add_func("/civic-bridge/ctl-recording-export/composite", test_composite);
 	g_test_add_func("/civic-bridge/ctl-recording-export/one-track", test_one_track);
+	g_test_add_func("/civic-bridge/ctl-recording-export/one-h264-track", test_one_h264_track);
 	g_test_add_func("/civic-bridge/ctl-recording-export/confidential-only-when-asked",
 			test_confidential_only_when_asked);
 	g_test_add_func("/civic-bridge/ctl-recording-export/confidential-alone",
