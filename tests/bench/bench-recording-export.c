@@ -55,7 +55,7 @@ cb_bench_make_recording(const char *folder, const CbBenchOptions *options)
 					    (guint)options->seconds, 0, camera);
 		cb_test_recording_add_track(manifest, folder, peer, "audio", 0,
 					    (guint)options->seconds, i % 8, camera);
-		printf("\r  encoded %u of %u peers", i + 1, peers->len);
+		printf("  encoded %u of %u peers\n", i + 1, peers->len);
 		fflush(stdout);
 	}
 	for (gint at = 0; at < options->seconds; at += 10) {
@@ -65,7 +65,7 @@ cb_bench_make_recording(const char *folder, const CbBenchOptions *options)
 	}
 	cb_test_recording_stop(manifest);
 	cb_manifest_close(manifest);
-	printf("\n  made in %.1f s\n", (g_get_monotonic_time() - start) / 1e6);
+	printf("  made in %.1f s\n", (g_get_monotonic_time() - start) / 1e6);
 }
 
 static double
@@ -124,7 +124,11 @@ cb_bench_time_export(const char *what, const char *state, const char *output, co
 					   "7",           "--track", track,       "--overwrite",
 					   "--output",    output,    NULL};
 		double wall = 0, cpu = 0;
+		g_autofree char *load = NULL;
 
+		/* a shared machine: what else ran shows in the load */
+		if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL))
+			printf("  load average before run %d: %s", i + 1, load);
 		if (!cb_bench_run_ctl(track != NULL ? one : composite, &wall, &cpu)) {
 			printf("  %s: the export failed\n", what);
 			return FALSE;

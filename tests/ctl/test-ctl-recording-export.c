@@ -183,6 +183,8 @@ assert_pictures(const char *path)
 static void
 test_composite(void)
 {
+	g_autofree char *before = snapshot_recordings();
+	g_autofree char *after = NULL;
 	g_autofree char *output = output_path("session-7.webm");
 	g_autoptr(CbTestCtlRun) run =
 		run_export("--state-dir", state, "recording", "export", "7", "--output", output);
@@ -206,6 +208,9 @@ test_composite(void)
 	assert_workspace_holds("session-7.webm");
 	assert_pictures(output);
 	g_assert_cmpint(g_unlink(output), ==, 0);
+	/* the recording is only read */
+	after = snapshot_recordings();
+	g_assert_cmpstr(before, ==, after);
 }
 
 static void
