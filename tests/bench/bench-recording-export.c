@@ -34,6 +34,7 @@ typedef struct {
 	gint bridge_points;
 	gint seconds;
 	gint runs;
+	char *keep; /* a state directory kept between runs */
 } CbBenchOptions;
 
 /* the 32-peer session as a recording, closed */
@@ -148,19 +149,21 @@ cb_bench_time_export(const char *what, const char *state, const char *output, co
 int
 main(int argc, char **argv)
 {
-	CbBenchOptions options = {30, 60, 1};
+	CbBenchOptions options = {30, 60, 1, NULL};
 	const GOptionEntry entries[] = {
 		{"bridge-points", 'b', 0, G_OPTION_ARG_INT, &options.bridge_points,
 		 "Bridge points (30)", "B"},
 		{"seconds", 's', 0, G_OPTION_ARG_INT, &options.seconds, "Recording length (60)",
 		 "S"},
 		{"runs", 'n', 0, G_OPTION_ARG_INT, &options.runs, "Runs of each export (1)", "N"},
+		{"keep", 'k', 0, G_OPTION_ARG_FILENAME, &options.keep,
+		 "Make the recording in DIR and keep it; reuse the one there", "DIR"},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("- time recording export");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *state = NULL, *folder = NULL, *output = NULL, *track = NULL;
-	g_autofree char *command = NULL;
+	g_autofree char *command = NULL, *manifest = NULL;
 	double duration;
 	gboolean ok;
 
@@ -170,15 +173,24 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", error != NULL ? error->message : "bad option value");
 		return 2;
 	}
-	state = g_dir_make_tmp("civic-bridge-bench-export-XXXXXX", &error);
-	g_assert_no_error(error);
+	if (options.keep != NULL) {
+		state = g_strdup(options.keep);
+		g_assert_cmpint(g_mkdir_with_parents(state, 0700), ==, 0);
+	} else {
+		state = g_dir_make_tmp("civic-bridge-bench-export-XXXXXX", &error);
+		g_assert_no_error(error);
+	}
 	folder = cb_recording_folder(state, 7, FALSE);
 	output = g_build_filename(state, "composite.webm", NULL);
 	track = g_build_filename(state, "bp-1.webm", NULL);
 	printf("recording: hall, %d bridge points and the citizen, %d s, VP8 640x360 30 fps "
 	       "1 Mbps + Opus, %u processors\n",
 	       options.bridge_points, options.seconds, g_get_num_processors());
-	cb_bench_make_recording(folder, &options);
+	manifest = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
+	if (g_file_test(manifest, G_FILE_TEST_EXISTS))
+		printf("  reusing the recording in %s\n", folder);
+	else
+		cb_bench_make_recording(folder, &options);
 	ok = cb_bench_time_export("composite", state, output, NULL, options.seconds,
 				  options.runs) &&
 	     cb_bench_time_export("one track (bp-1/video)", state, track, "bp-1/video",
@@ -188,8 +200,9 @@ main(int argc, char **argv)
 	       options.seconds,
 	       cb_bench_verdict(ok && duration > options.seconds - 1.0 &&
 				duration < options.seconds + 1.0));
-	command = g_strdup_printf("rm -rf '%s'", state);
+	command = options.keep != NULL ? g_strdup_printf("rm -f '%s' '%s'", output, track)
+				       : g_strdup_printf("rm -rf '%s'", state);
 	if (system(command) != 0)
-		printf("could not remove %s\n", state);
+		printf("could not remove what it made in %s\n", state);
 	return ok && duration > options.seconds - 1.0 && duration < options.seconds + 1.0 ? 0 : 1;
 }
