@@ -99,7 +99,7 @@ void cb_export_plan_layout(CbExportPlan *plan, gint width, gint height);
  * its start in the manifest, so a gap stays a gap.
  */
 gboolean cb_export_remux_track(const CbExportTrack *track, gint64 origin_us, const char *output,
-			       char **codec, GError **error);
+			       char **codec, GCancellable *cancellable, GError **error);
 
 /* how far @stage ("preparing tracks", "rendering") of the composite is, 0 to 1 */
 typedef void (*CbExportProgressFunc)(const char *stage, double done, gpointer user_data);
@@ -111,11 +111,13 @@ typedef void (*CbExportProgressFunc)(const char *stage, double done, gpointer us
  *
  * Renders @plan into one WebM file at @output through the template's
  * pipeline, calling @progress now and then. Runs its own main loop in the
- * thread-default context: never call it from the daemon's.
+ * thread-default context: never call it from the daemon's. Cancelling
+ * @cancellable (from any thread) stops it within half a second with
+ * G_IO_ERROR_CANCELLED, its remuxed tracks removed.
  */
 gboolean cb_export_composite(CbExportPlan *plan, const char *template_path, const char *work_dir,
 			     const char *output, CbExportProgressFunc progress, gpointer user_data,
-			     GError **error);
+			     GCancellable *cancellable, GError **error);
 
 /* the pipeline templates' folder: $CIVIC_BRIDGE_PIPELINES_DIR, else the installed one */
 const char *cb_export_pipelines_dir(void);

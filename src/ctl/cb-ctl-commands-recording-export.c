@@ -5,10 +5,14 @@
  * one peer's track as one file. It runs here, in civic-bridgectl, never in
  * the daemon. The output is written under a temporary name beside it and
  * renamed at the end: a failed export leaves no half file behind, and the
- * recording's folder is only ever read. */
+ * recording's folder is only ever read. Ctrl-C (or SIGTERM, SIGHUP) stops it
+ * the same way, once the recording is checked: the temporary files go. A
+ * second one exits at once and leaves them. */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +47,41 @@ cb_ctl_export_clear(CbCtlExport *export)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CbCtlExport, cb_ctl_export_clear)
+
+/* the only thread that takes the stop signals (blocked in every other one,
+ * GStreamer's included, from before they start): the first cancels the
+ * export, which cleans up on its way out; a second exits at once */
+static gpointer
+cb_ctl_export_signal_thread(gpointer data)
+{
+	GCancellable *cancellable = data;
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigwait(&set, &sig) == 0)
+		g_cancellable_cancel(cancellable);
+	if (sigwait(&set, &sig) == 0)
+		_exit(128 + sig);
+	return NULL;
+}
+
+static void
+cb_ctl_export_catch_signals(GCancellable *cancellable)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	g_thread_unref(g_thread_new("cb-export-signals", cb_ctl_export_signal_thread,
+				    g_object_ref(cancellable)));
+}
 
 static void
 cb_ctl_export_progress_cb(const char *stage, double done, gpointer user_data)
@@ -187,7 +226,7 @@ cb_ctl_export_print_done(CbCtl *ctl, const char *output, gint64 span_us, const c
 /* one track, remuxed; or the composite, through a folder of remuxed tracks */
 static gboolean
 cb_ctl_export_write(CbCtl *ctl, CbCtlExport *export, CbExportPlan *plan, const char *temp,
-		    GError **error)
+		    GCancellable *cancellable, GError **error)
 {
 	CbExportTrack *track = NULL;
 	g_autofree char *work = NULL;
@@ -202,7 +241,7 @@ cb_ctl_export_write(CbCtl *ctl, CbCtlExport *export, CbExportPlan *plan, const c
 		track = cb_export_plan_find_track(plan, export->track);
 		span = cb_ctl_export_track_span(track, &first);
 		inputs = g_strdup(export->track);
-		ok = cb_export_remux_track(track, first, temp, NULL, error);
+		ok = cb_export_remux_track(track, first, temp, NULL, cancellable, error);
 	} else {
 		work = g_build_filename(dir, ".civic-bridge-export-XXXXXX", NULL);
 		if (g_mkdtemp_full(work, 0700) == NULL) {
@@ -214,8 +253,12 @@ cb_ctl_export_write(CbCtl *ctl, CbCtlExport *export, CbExportPlan *plan, const c
 		template = g_build_filename(cb_export_pipelines_dir(), "composite.pipeline", NULL);
 		inputs = cb_ctl_export_track_names(plan, " ");
 		ok = cb_export_composite(plan, template, work, temp, cb_ctl_export_progress_cb,
-					 export, error);
+					 export, cancellable, error);
 		g_rmdir(work);
+	}
+	if (!ok && error != NULL && g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		g_clear_error(error);
+		g_set_error(error, CB_ERROR, CB_ERROR_UNAVAILABLE, "interrupted: nothing exported");
 	}
 	if (ok && g_rename(temp, export->output) != 0) {
 		int saved = errno;
@@ -268,9 +311,11 @@ cb_ctl_export_run(CbCtl *ctl, CbCtlExport *export, const char *what, GError **er
 	char *folders[2] = {NULL, NULL};
 	g_autoptr(CbExportPlan) plan = NULL;
 	g_autofree char *temp = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	guint n;
 	gboolean ok = FALSE;
 
+	cb_ctl_export_catch_signals(cancellable);
 	n = cb_ctl_export_sources(ctl, export, what, sources, folders, error);
 	if (n > 0 && (export->dry_run || (temp = cb_ctl_export_claim_output(export, error)))) {
 		plan = cb_export_plan_load(sources, n, error);
@@ -278,7 +323,8 @@ cb_ctl_export_run(CbCtl *ctl, CbCtlExport *export, const char *what, GError **er
 				     cb_ctl_export_check_track(plan, export->track, error)))
 			ok = export->dry_run
 				     ? cb_ctl_export_print_plan(ctl, plan, export->track, error)
-				     : cb_ctl_export_write(ctl, export, plan, temp, error);
+				     : cb_ctl_export_write(ctl, export, plan, temp, cancellable,
+							   error);
 	}
 	if (temp != NULL && g_file_test(temp, G_FILE_TEST_EXISTS))
 		g_unlink(temp);

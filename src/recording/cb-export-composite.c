@@ -258,13 +258,25 @@ cb_export_progress_cb(gpointer user_data)
 }
 
 static gboolean
+cb_export_cancelled_cb(GCancellable *cancellable, gpointer user_data)
+{
+	CbExportRun *run = user_data;
+
+	if (run->error == NULL)
+		g_cancellable_set_error_if_cancelled(cancellable, &run->error);
+	g_main_loop_quit(run->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
 cb_export_run(CbExportBuild *build, GstElement *pipeline, CbExportProgressFunc progress,
-	      gpointer user_data, GError **error)
+	      gpointer user_data, GCancellable *cancellable, GError **error)
 {
 	g_autoptr(GMainContext) context = g_main_context_new();
 	g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
 	g_autoptr(GSource) watch = gst_bus_create_watch(bus);
 	g_autoptr(GSource) timer = g_timeout_source_new(CB_EXPORT_PROGRESS_MS);
+	g_autoptr(GSource) cancelled = g_cancellable_source_new(cancellable);
 	CbExportRun run = {
 		.loop = g_main_loop_new(context, FALSE),
 		.video = gst_bin_get_by_name(GST_BIN(pipeline), "video"),
@@ -279,6 +291,9 @@ cb_export_run(CbExportBuild *build, GstElement *pipeline, CbExportProgressFunc p
 	g_source_attach(watch, context);
 	g_source_set_callback(timer, cb_export_progress_cb, &run, NULL);
 	g_source_attach(timer, context);
+	g_source_set_callback(cancelled, (GSourceFunc)(GCallback)cb_export_cancelled_cb, &run,
+			      NULL);
+	g_source_attach(cancelled, context);
 	if (gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
 		g_main_loop_run(run.loop);
 	else
@@ -287,6 +302,7 @@ cb_export_run(CbExportBuild *build, GstElement *pipeline, CbExportProgressFunc p
 	gst_element_set_state(pipeline, GST_STATE_NULL);
 	g_source_destroy(watch);
 	g_source_destroy(timer);
+	g_source_destroy(cancelled);
 	g_main_context_pop_thread_default(context);
 	g_main_loop_unref(run.loop);
 	gst_object_unref(run.video);
@@ -301,7 +317,7 @@ cb_export_run(CbExportBuild *build, GstElement *pipeline, CbExportProgressFunc p
 /* every track into one file in @work_dir, placed from the recording's start */
 static gboolean
 cb_export_prepare_tracks(CbExportBuild *build, const char *work_dir, CbExportProgressFunc progress,
-			 gpointer user_data, GError **error)
+			 gpointer user_data, GCancellable *cancellable, GError **error)
 {
 	guint n = build->plan->tracks->len;
 
@@ -317,7 +333,7 @@ cb_export_prepare_tracks(CbExportBuild *build, const char *work_dir, CbExportPro
 		if (g_str_equal(track->kind, "video") && !cb_export_build_shows(build, track))
 			continue;
 		if (!cb_export_remux_track(track, build->plan->start_us, build->files[i],
-					   &build->codecs[i], error))
+					   &build->codecs[i], cancellable, error))
 			return FALSE;
 	}
 	if (progress != NULL)
@@ -341,7 +357,7 @@ cb_export_build_clear(CbExportBuild *build)
 gboolean
 cb_export_composite(CbExportPlan *plan, const char *template_path, const char *work_dir,
 		    const char *output, CbExportProgressFunc progress, gpointer user_data,
-		    GError **error)
+		    GCancellable *cancellable, GError **error)
 {
 	CbExportBuild build = {.plan = plan};
 	g_autoptr(GstElement) pipeline = NULL;
@@ -351,9 +367,9 @@ cb_export_composite(CbExportPlan *plan, const char *template_path, const char *w
 		cb_export_plan_layout(plan, CB_EXPORT_WIDTH, CB_EXPORT_HEIGHT);
 	build.template = cb_pipeline_template_load(template_path, error);
 	if (build.template != NULL &&
-	    cb_export_prepare_tracks(&build, work_dir, progress, user_data, error) &&
+	    cb_export_prepare_tracks(&build, work_dir, progress, user_data, cancellable, error) &&
 	    (pipeline = cb_export_pipeline_new(&build, output, error)) != NULL)
-		ok = cb_export_run(&build, pipeline, progress, user_data, error);
+		ok = cb_export_run(&build, pipeline, progress, user_data, cancellable, error);
 	g_clear_pointer(&pipeline, gst_object_unref);
 	cb_export_build_clear(&build);
 	return ok;

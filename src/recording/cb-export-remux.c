@@ -159,7 +159,8 @@ cb_remux_reader_new(const char *path, GstElement **appsink)
 
 /* copies the frames of one segment; @offset_us its place from the origin */
 static gboolean
-cb_remux_segment(CbRemux *remux, const CbExportSegment *segment, gint64 offset_us, GError **error)
+cb_remux_segment(CbRemux *remux, const CbExportSegment *segment, gint64 offset_us,
+		 GCancellable *cancellable, GError **error)
 {
 	GstElement *appsink = NULL;
 	g_autoptr(GstElement) reader = cb_remux_reader_new(segment->path, &appsink);
@@ -173,6 +174,10 @@ cb_remux_segment(CbRemux *remux, const CbExportSegment *segment, gint64 offset_u
 		g_autoptr(GstSample) sample = NULL;
 		gboolean eos = FALSE;
 
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			ok = FALSE;
+			break;
+		}
 		g_signal_emit_by_name(appsink, "try-pull-sample", CB_REMUX_POLL_NS, &sample);
 		if (sample == NULL) {
 			g_object_get(appsink, "eos", &eos, NULL);
@@ -224,14 +229,15 @@ cb_remux_finish(CbRemux *remux, GError **error)
 
 gboolean
 cb_export_remux_track(const CbExportTrack *track, gint64 origin_us, const char *output,
-		      char **codec, GError **error)
+		      char **codec, GCancellable *cancellable, GError **error)
 {
 	CbRemux remux = {.output = output, .last = GST_CLOCK_TIME_NONE};
 	gboolean ok = TRUE;
 
 	for (guint i = 0; ok && i < track->segments->len; i++) {
 		const CbExportSegment *segment = g_ptr_array_index(track->segments, i);
-		ok = cb_remux_segment(&remux, segment, segment->start_us - origin_us, error);
+		ok = cb_remux_segment(&remux, segment, segment->start_us - origin_us, cancellable,
+				      error);
 	}
 	if (ok && remux.writer == NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INVALID,

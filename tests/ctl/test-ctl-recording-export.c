@@ -3,6 +3,7 @@
  * code: the composite and one track play in gst-discoverer-1.0 for the
  * recording's length, the confidential recording stays out unless asked,
  * and every bad input is refused without touching the recording */
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -312,6 +313,44 @@ test_confidential_alone(void)
 	g_assert_cmpint(g_unlink(output), ==, 0);
 }
 
+/* SIGTERM while it works: it stops, says so, and leaves nothing behind */
+static void
+test_interrupted(void)
+{
+	g_autofree char *output = output_path("interrupted.webm");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) process =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				 &error, cb_test_program("CB_CTL_PATH"), "--state-dir", state,
+				 "recording", "export", "7", "--output", output, NULL);
+	g_autoptr(GDataInputStream) err = NULL;
+	g_autoptr(GString) said = g_string_new(NULL);
+	char *line;
+
+	g_assert_no_error(error);
+	err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(process));
+	/* it has checked the recording and started on the tracks */
+	while ((line = g_data_input_stream_read_line(err, NULL, NULL, &error)) != NULL) {
+		gboolean started = g_str_has_prefix(line, "recording export: preparing tracks");
+		g_string_append_printf(said, "%s\n", line);
+		g_free(line);
+		if (started)
+			break;
+	}
+	g_assert_no_error(error);
+	g_subprocess_send_signal(process, SIGTERM);
+	while ((line = g_data_input_stream_read_line(err, NULL, NULL, NULL)) != NULL) {
+		g_string_append_printf(said, "%s\n", line);
+		g_free(line);
+	}
+	g_assert_true(g_subprocess_wait(process, NULL, &error));
+	g_test_message("stderr: %s", said->str);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 1);
+	g_assert_nonnull(strstr(said->str, "civic-bridgectl: interrupted: nothing exported\n"));
+	assert_workspace_holds(NULL);
+}
+
 /* a copy of the recording's folder, damaged by @shell (run inside it) */
 static char *
 damaged_copy(const char *name, const char *shell)
@@ -403,6 +442,7 @@ main(int argc, char **argv)
 			test_confidential_only_when_asked);
 	g_test_add_func("/civic-bridge/ctl-recording-export/confidential-alone",
 			test_confidential_alone);
+	g_test_add_func("/civic-bridge/ctl-recording-export/interrupted", test_interrupted);
 	g_test_add_func("/civic-bridge/ctl-recording-export/bad-recordings", test_bad_recordings);
 	g_test_add_func("/civic-bridge/ctl-recording-export/bad-requests", test_bad_requests);
 	status = g_test_run();
