@@ -9,7 +9,7 @@
 #include "civic-bridge/cb-recordings.h"
 
 #include "cb-test-daemon.h"
-#include "cb-test-recording.h"
+#include "cb-test-recording-folder.h"
 
 #define DAY_US (G_GINT64_CONSTANT(86400) * G_USEC_PER_SEC)
 

@@ -6,6 +6,7 @@
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-manifest.h"
+#include "civic-bridge/cb-recording-export.h"
 #include "civic-bridge/cb-state-dir.h"
 
 #include "cb-ctl.h"
@@ -59,8 +60,7 @@ cb_ctl_print_report(CbCtl *ctl, const CbManifestReport *report, const char *fold
 	return cb_ctl_write_stdout(text->str, error);
 }
 
-/* SESSION (an id: its folder in the state directory) or a folder's path */
-static char *
+char *
 cb_ctl_recording_path(CbCtl *ctl, const char *what, gboolean confidential, GError **error)
 {
 	g_autofree char *state = NULL;
@@ -114,6 +114,124 @@ cb_ctl_recording_verify(CbCtl *ctl, int argc, char **argv, GError **error)
 	return TRUE;
 }
 
+static char *
+cb_ctl_plan_time(gint64 us)
+{
+	g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+	g_autoptr(GDateTime) exact = g_date_time_add(time, us % G_USEC_PER_SEC);
+
+	return g_date_time_format(exact, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+static void
+cb_ctl_plan_track_json(JsonBuilder *builder, CbExportTrack *track)
+{
+	g_autofree char *name = g_strdup_printf("%s/%s", track->peer, track->kind);
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "track");
+	json_builder_add_string_value(builder, name);
+	json_builder_set_member_name(builder, "segments");
+	json_builder_add_int_value(builder, track->segments->len);
+	json_builder_set_member_name(builder, "confidential");
+	json_builder_add_boolean_value(builder, track->confidential);
+	json_builder_end_object(builder);
+}
+
+static void
+cb_ctl_plan_tile_json(JsonBuilder *builder, CbExportTile *tile)
+{
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "label");
+	json_builder_add_string_value(builder, tile->label);
+	json_builder_set_member_name(builder, "peer");
+	json_builder_add_string_value(builder, tile->peer);
+	json_builder_set_member_name(builder, "floor");
+	json_builder_add_boolean_value(builder, tile->floor);
+	json_builder_set_member_name(builder, "video");
+	json_builder_add_boolean_value(builder, tile->video != NULL);
+	json_builder_set_member_name(builder, "x");
+	json_builder_add_int_value(builder, tile->x);
+	json_builder_set_member_name(builder, "y");
+	json_builder_add_int_value(builder, tile->y);
+	json_builder_set_member_name(builder, "width");
+	json_builder_add_int_value(builder, tile->width);
+	json_builder_set_member_name(builder, "height");
+	json_builder_add_int_value(builder, tile->height);
+	json_builder_end_object(builder);
+}
+
+static JsonNode *
+cb_ctl_plan_to_json(CbExportPlan *plan, CbExportTrack *only)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autofree char *start = cb_ctl_plan_time(plan->start_us);
+	g_autofree char *end = cb_ctl_plan_time(plan->end_us);
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "start");
+	json_builder_add_string_value(builder, start);
+	json_builder_set_member_name(builder, "end");
+	json_builder_add_string_value(builder, end);
+	json_builder_set_member_name(builder, "seconds");
+	json_builder_add_double_value(builder,
+				      (double)(plan->end_us - plan->start_us) / G_USEC_PER_SEC);
+	json_builder_set_member_name(builder, "tracks");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < plan->tracks->len; i++)
+		if (only == NULL || only == g_ptr_array_index(plan->tracks, i))
+			cb_ctl_plan_track_json(builder, g_ptr_array_index(plan->tracks, i));
+	json_builder_end_array(builder);
+	json_builder_set_member_name(builder, "tiles");
+	json_builder_begin_array(builder);
+	for (guint i = 0; only == NULL && i < plan->tiles->len; i++)
+		cb_ctl_plan_tile_json(builder, g_ptr_array_index(plan->tiles, i));
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	return json_builder_get_root(builder);
+}
+
+/* the plan as text: the span, then "track" and "tile" lines */
+static char *
+cb_ctl_plan_to_text(CbExportPlan *plan, CbExportTrack *only)
+{
+	GString *text = g_string_new(NULL);
+	g_autofree char *start = cb_ctl_plan_time(plan->start_us);
+	g_autofree char *end = cb_ctl_plan_time(plan->end_us);
+
+	g_string_append_printf(text, "span: %s to %s (%.1f s)\n", start, end,
+			       (double)(plan->end_us - plan->start_us) / G_USEC_PER_SEC);
+	for (guint i = 0; i < plan->tracks->len; i++) {
+		CbExportTrack *track = g_ptr_array_index(plan->tracks, i);
+		if (only == NULL || only == track)
+			g_string_append_printf(text, "track: %s/%s, %u segments%s\n", track->peer,
+					       track->kind, track->segments->len,
+					       track->confidential ? ", confidential" : "");
+	}
+	for (guint i = 0; only == NULL && i < plan->tiles->len; i++) {
+		CbExportTile *tile = g_ptr_array_index(plan->tiles, i);
+		g_string_append_printf(text, "tile: %s at %d,%d %dx%d%s\n", tile->label, tile->x,
+				       tile->y, tile->width, tile->height,
+				       tile->video == NULL ? " (no video: black)" : "");
+	}
+	return g_string_free(text, FALSE);
+}
+
+gboolean
+cb_ctl_export_print_plan(CbCtl *ctl, CbExportPlan *plan, const char *track, GError **error)
+{
+	CbExportTrack *only = track != NULL ? cb_export_plan_find_track(plan, track) : NULL;
+	g_autofree char *text = NULL;
+
+	cb_export_plan_layout(plan, CB_EXPORT_WIDTH, CB_EXPORT_HEIGHT);
+	if (ctl->format == CB_CTL_FORMAT_JSON) {
+		g_autoptr(JsonNode) node = cb_ctl_plan_to_json(plan, only);
+		return cb_ctl_print_json(node, error);
+	}
+	text = cb_ctl_plan_to_text(plan, only);
+	return cb_ctl_write_stdout(text, error);
+}
+
 gboolean
 cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error)
 {
@@ -124,6 +242,7 @@ cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error)
 		{"hold", cb_ctl_recording_hold},
 		{"unhold", cb_ctl_recording_unhold},
 		{"purge", cb_ctl_recording_purge},
+		{"export", cb_ctl_recording_export},
 		{NULL},
 	};
 

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "civic-bridge/cb-recording-export.h"
+
 G_BEGIN_DECLS
 
 #define CB_CTL_DEFAULT_URL "http://127.0.0.1:8080"
@@ -186,14 +188,23 @@ gboolean cb_ctl_command_report(CbCtl *ctl, int argc, char **argv, GError **error
  * (cb-ctl-commands-queue.c, cb-ctl-commands-tickets.c) */
 gboolean cb_ctl_command_queue(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_command_ticket(CbCtl *ctl, int argc, char **argv, GError **error);
-/* recording verify (cb-ctl-commands-recording.c), and list|show|hold|unhold|purge
+/* recording verify|export (cb-ctl-commands-recording.c,
+ * cb-ctl-commands-recording-export.c), and list|show|hold|unhold|purge
  * through the API (cb-ctl-commands-recordings.c) */
 gboolean cb_ctl_command_recording(CbCtl *ctl, int argc, char **argv, GError **error);
+gboolean cb_ctl_recording_export(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_recording_list(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_recording_show(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_recording_hold(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_recording_unhold(CbCtl *ctl, int argc, char **argv, GError **error);
 gboolean cb_ctl_recording_purge(CbCtl *ctl, int argc, char **argv, GError **error);
+/* SESSION (an id: its folder in the state directory, the confidential one if
+ * @confidential) or a folder's path, as it is */
+char *cb_ctl_recording_path(CbCtl *ctl, const char *what, gboolean confidential, GError **error);
+/* what an export would read and make (--dry-run): the span, the tracks, the
+ * composite's tiles, or the one track @track */
+gboolean cb_ctl_export_print_plan(CbCtl *ctl, CbExportPlan *plan, const char *track,
+				  GError **error);
 /* a usage error naming @option unless @text is NULL or a day YYYY-MM-DD */
 gboolean cb_ctl_check_day(const char *option, const char *text, GError **error);
 

@@ -72,9 +72,10 @@ cb_test_ctl_spawn(const char *const *env, gboolean with_stdin, const char *const
 
 /* feeds @input and collects the output of @process, killing it after the time limit */
 static void
-cb_test_ctl_communicate(GSubprocess *process, const char *input, CbTestCtlWait *wait)
+cb_test_ctl_communicate(GSubprocess *process, const char *input, guint timeout_ms,
+			CbTestCtlWait *wait)
 {
-	GSource *timer = g_timeout_source_new(CB_TEST_CTL_RUN_TIMEOUT_MS);
+	GSource *timer = g_timeout_source_new(timeout_ms);
 
 	g_source_set_callback(timer, cb_test_ctl_timeout_cb, wait, NULL);
 	g_source_attach(timer, NULL);
@@ -93,12 +94,19 @@ cb_test_ctl_communicate(GSubprocess *process, const char *input, CbTestCtlWait *
 CbTestCtlRun *
 cb_test_ctl_runv(const char *const *env, const char *input, const char *const *args)
 {
+	return cb_test_ctl_runv_within(env, input, args, CB_TEST_CTL_RUN_TIMEOUT_MS);
+}
+
+CbTestCtlRun *
+cb_test_ctl_runv_within(const char *const *env, const char *input, const char *const *args,
+			guint timeout_ms)
+{
 	g_autoptr(GSubprocess) process = cb_test_ctl_spawn(env, input != NULL, args);
 	g_autofree char *line = g_strjoinv(" ", (char **)args);
 	CbTestCtlWait wait = {0};
 	CbTestCtlRun *run = g_new0(CbTestCtlRun, 1);
 
-	cb_test_ctl_communicate(process, input, &wait);
+	cb_test_ctl_communicate(process, input, timeout_ms, &wait);
 	g_subprocess_wait(process, NULL, NULL);
 	run->status = g_subprocess_get_if_exited(process)
 			      ? g_subprocess_get_exit_status(process)

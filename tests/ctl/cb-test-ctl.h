@@ -32,6 +32,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbTestCtlRun, cb_test_ctl_run_free)
  * server answers; a run longer than CB_TEST_CTL_RUN_TIMEOUT_MS is killed and fails the test */
 CbTestCtlRun *cb_test_ctl_runv(const char *const *env, const char *input, const char *const *args);
 
+/* cb_test_ctl_runv() with its own time limit, for a run that does real work */
+CbTestCtlRun *cb_test_ctl_runv_within(const char *const *env, const char *input,
+				      const char *const *args, guint timeout_ms);
+
 /* cb_test_ctl_runv() with "--url" of the started daemon @d and, unless NULL, "--token"
  * @token before @args */
 CbTestCtlRun *cb_test_ctl_run_asv(CbTestDaemon *d, const char *token, const char *const *args);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cb-test-ctl.h"
-#include "cb-test-recording.h"
+#include "cb-test-recording-folder.h"
 
 #define DAY_US (G_GINT64_CONSTANT(86400) * G_USEC_PER_SEC)
 
