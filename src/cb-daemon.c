@@ -294,6 +294,7 @@ cb_daemon_start_media(CbDaemon *self)
 	CbServices services = *cb_http_server_get_services(self->http);
 
 	self->rooms = cb_media_rooms_new(self->schedule, self->queue, self->config);
+	cb_media_rooms_set_state_dir(self->rooms, cb_state_dir_get_path(self->state_dir));
 	self->ws_media = cb_ws_media_new(cb_http_server_get_ws_hub(self->http), self->rooms);
 	services.rooms = self->rooms;
 	cb_http_server_set_services(self->http, &services);

@@ -72,6 +72,10 @@ typedef struct {
 	char *media_turn_secret;  /* shared with the TURN servers; never logged */
 	guint media_turn_credential_ttl_seconds;
 	gboolean media_turn_for_daemon;
+
+	/* [recording] */
+	guint recording_segment_seconds;
+	guint recording_min_free_mb; /* below it recording refuses or stops */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);
