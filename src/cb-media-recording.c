@@ -98,8 +98,7 @@ cb_media_recording_check_disk(CbMediaRooms *self, const char *path, GError **err
 
 /* ---- stopping ---- */
 
-static void cb_media_recording_stop(CbMediaRecording *rec, const char *reason,
-				    const char *message);
+static void cb_media_recording_stop(CbMediaRecording *rec, const char *reason, const char *message);
 
 static gboolean
 cb_media_recording_disk_cb(gpointer data)
@@ -245,9 +244,8 @@ cb_media_recording_segment_cb(CbRoom *room, gboolean confidential, gpointer data
 	g_autoptr(GError) error = NULL;
 
 	if (confidential && rec->confidential == NULL) {
-		rec->confidential = cb_manifest_writer_open(rec->confidential_folder,
-							    cb_media_recording_writer_failed, rec,
-							    &error);
+		rec->confidential = cb_manifest_writer_open(
+			rec->confidential_folder, cb_media_recording_writer_failed, rec, &error);
 		if (rec->confidential == NULL) {
 			cb_media_recording_stop(rec, "error", error->message);
 			return;
@@ -268,8 +266,7 @@ cb_media_recording_failed_cb(CbRoom *room, const char *message, gpointer user_da
 /* ---- starting ---- */
 
 static CbMediaRecording *
-cb_media_recording_new(CbMediaRooms *self, CbMediaRoom *room, const char *reason,
-		       GError **error)
+cb_media_recording_new(CbMediaRooms *self, CbMediaRoom *room, const char *reason, GError **error)
 {
 	g_autofree char *recordings = g_build_filename(self->state_dir, CB_RECORDINGS_DIR, NULL);
 	CbMediaRecording *rec;
@@ -303,8 +300,7 @@ cb_media_recording_new(CbMediaRooms *self, CbMediaRoom *room, const char *reason
 }
 
 static gboolean
-cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reason,
-			 GError **error)
+cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reason, GError **error)
 {
 	CbMediaRecording *rec = cb_media_recording_lookup(self, room->session_id);
 	CbRoomRecording spec = {0};
@@ -442,8 +438,8 @@ static void
 cb_media_recording_muted_cb(CbMediaRooms *self, gint64 session_id, const char *peer_id,
 			    gboolean audio, gboolean video, gpointer user_data)
 {
-	g_autofree char *detail = g_strdup_printf("audio=%s video=%s", audio ? "off" : "on",
-						  video ? "off" : "on");
+	g_autofree char *detail =
+		g_strdup_printf("audio=%s video=%s", audio ? "off" : "on", video ? "off" : "on");
 
 	cb_media_recording_note(self, session_id, "muted", peer_id, detail);
 }

@@ -266,11 +266,9 @@ cb_media_room_follow_ticket(CbMediaRoom *room, const CbTicket *ticket)
 					 ticket->category == CB_TICKET_CATEGORY_DENUNCIATION);
 		return;
 	}
-	if (room->admitted_ticket == ticket->id) {
-		room->admitted_ticket = 0;
-		cb_room_set_confidential(room->room, FALSE);
-	}
-	/* the citizen's peers go when the ticket leaves admitted */
+	/* the citizen's peers go when the ticket leaves admitted, before the
+	 * case stops being confidential: nothing of a denouncer is forwarded or
+	 * recorded outside the confidential recording */
 	g_hash_table_iter_init(&iter, room->peers);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		CbMediaPeer *peer = value;
@@ -278,6 +276,10 @@ cb_media_room_follow_ticket(CbMediaRoom *room, const CbTicket *ticket)
 			cb_media_peer_remove(room, peer, "ticket");
 			g_hash_table_iter_init(&iter, room->peers);
 		}
+	}
+	if (room->admitted_ticket == ticket->id) {
+		room->admitted_ticket = 0;
+		cb_room_set_confidential(room->room, FALSE);
 	}
 }
 

@@ -266,8 +266,7 @@ cb_manifest_ended_cleanly(const char *path)
 	if (entries == NULL || entries->len == 0)
 		return TRUE;
 	last = g_ptr_array_index(entries, entries->len - 1);
-	return g_strcmp0(json_object_get_string_member_with_default(last, "type", ""), "stop") ==
-	       0;
+	return g_strcmp0(json_object_get_string_member_with_default(last, "type", ""), "stop") == 0;
 }
 
 void
@@ -296,6 +295,7 @@ cb_manifest_writer_close_interrupted(const char *recordings_dir)
 		json_object_set_string_member(stop, "reason", "interrupted");
 		cb_manifest_writer_add_entry(writer, stop);
 		cb_manifest_writer_close(writer);
-		g_message("recording %s: closed after the daemon stopped in the middle of it", name);
+		g_message("recording %s: closed after the daemon stopped in the middle of it",
+			  name);
 	}
 }

@@ -133,7 +133,7 @@ cb_rec_isolate_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 	GstPad *queue_src = user_data;
 
 	return gst_pad_get_last_flow_return(queue_src) >= GST_FLOW_OK ? GST_PAD_PROBE_OK
-									: GST_PAD_PROBE_DROP;
+								      : GST_PAD_PROBE_DROP;
 }
 
 /* streaming thread, on splitmuxsink's input: it fails on a time
@@ -147,9 +147,8 @@ cb_rec_monotonic_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data
 	GstClockTime pts = GST_BUFFER_PTS(buffer), dts = GST_BUFFER_DTS(buffer);
 	GstClockTime last = track->last_ts;
 
-	if (GST_CLOCK_TIME_IS_VALID(last) &&
-	    ((GST_CLOCK_TIME_IS_VALID(pts) && pts < last) ||
-	     (GST_CLOCK_TIME_IS_VALID(dts) && dts < last))) {
+	if (GST_CLOCK_TIME_IS_VALID(last) && ((GST_CLOCK_TIME_IS_VALID(pts) && pts < last) ||
+					      (GST_CLOCK_TIME_IS_VALID(dts) && dts < last))) {
 		buffer = gst_buffer_make_writable(buffer);
 		if (GST_CLOCK_TIME_IS_VALID(pts) && pts < last)
 			GST_BUFFER_PTS(buffer) = last;
@@ -160,8 +159,8 @@ cb_rec_monotonic_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data
 	if (GST_BUFFER_DTS_IS_VALID(buffer))
 		track->last_ts = GST_BUFFER_DTS(buffer);
 	else if (GST_BUFFER_PTS_IS_VALID(buffer))
-		track->last_ts = MAX(GST_BUFFER_PTS(buffer),
-				     GST_CLOCK_TIME_IS_VALID(last) ? last : 0);
+		track->last_ts =
+			MAX(GST_BUFFER_PTS(buffer), GST_CLOCK_TIME_IS_VALID(last) ? last : 0);
 	return GST_PAD_PROBE_OK;
 }
 
@@ -281,8 +280,8 @@ cb_rec_track_build(CbRecTrack *track, GstElement *pipeline)
 	else if (track->slot->video_codec == CB_CODEC_H264)
 		parse = cb_rec_make("h264parse");
 	if (queue == NULL || splitmux == NULL || mux == NULL || sink == NULL ||
-	    (parse == NULL && (track->track == CB_TRACK_AUDIO ||
-			       track->slot->video_codec == CB_CODEC_H264))) {
+	    (parse == NULL &&
+	     (track->track == CB_TRACK_AUDIO || track->slot->video_codec == CB_CODEC_H264))) {
 		GstElement *all[] = {queue, parse, splitmux, mux, sink};
 		for (guint i = 0; i < G_N_ELEMENTS(all); i++)
 			if (all[i] != NULL)
@@ -307,8 +306,8 @@ cb_rec_track_build(CbRecTrack *track, GstElement *pipeline)
 	if (parse != NULL && !gst_element_link(queue, parse))
 		return FALSE;
 	{
-		g_autoptr(GstPad) src = gst_element_get_static_pad(parse != NULL ? parse : queue,
-								   "src");
+		g_autoptr(GstPad) src =
+			gst_element_get_static_pad(parse != NULL ? parse : queue, "src");
 		g_autoptr(GstPad) in = gst_element_request_pad_simple(
 			splitmux, track->track == CB_TRACK_VIDEO ? "video" : "audio_%u");
 
@@ -343,14 +342,13 @@ cb_rec_counter(CbRecorder *recorder, const char *key)
 	return seq;
 }
 
-static void
-cb_rec_fail(CbRecorder *recorder, const char *message);
+static void cb_rec_fail(CbRecorder *recorder, const char *message);
 
 static void
 cb_rec_track_start(CbRecorder *recorder, CbSlot *slot, CbTrack t)
 {
-	gboolean confidential = slot->kind == CB_PEER_KIND_CITIZEN &&
-				cb_room_get_confidential(recorder->room);
+	gboolean confidential =
+		slot->kind == CB_PEER_KIND_CITIZEN && cb_room_get_confidential(recorder->room);
 	CbRecTrack *track = g_new0(CbRecTrack, 1);
 	g_autofree char *peer_folder = NULL;
 
@@ -359,8 +357,7 @@ cb_rec_track_start(CbRecorder *recorder, CbSlot *slot, CbTrack t)
 	track->track = t;
 	track->confidential = confidential;
 	track->key = g_strdup_printf("%s/%s", slot->id, cb_track_name(t));
-	track->folder =
-		g_strdup(confidential ? recorder->confidential_folder : recorder->folder);
+	track->folder = g_strdup(confidential ? recorder->confidential_folder : recorder->folder);
 	{
 		g_autofree char *counter = g_strconcat(confidential ? "!" : "", track->key, NULL);
 		track->seq = cb_rec_counter(recorder, counter);
@@ -422,7 +419,8 @@ cb_recorder_confidential_changed(CbRecorder *recorder)
 	g_hash_table_iter_init(&iter, recorder->tracks);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		CbRecTrack *track = value;
-		if (track->slot->kind == CB_PEER_KIND_CITIZEN && track->confidential != confidential)
+		if (track->slot->kind == CB_PEER_KIND_CITIZEN &&
+		    track->confidential != confidential)
 			g_ptr_array_add(moving, track);
 	}
 	/* the citizen's segment closes where it was, the next one opens in the

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -90,10 +91,10 @@ leadership_session(MediaFixture *f)
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autoptr(GDateTime) start = g_date_time_add_minutes(now, 10);
 	g_autofree char *iso = g_date_time_format_iso8601(start);
-	g_autofree char *body = g_strdup_printf(
-		"{\"title\":\"Lãnh đạo tiếp công dân\",\"kind\":\"leadership\","
-		"\"starts_at\":\"%s\",\"duration_minutes\":180}",
-		iso);
+	g_autofree char *body =
+		g_strdup_printf("{\"title\":\"Lãnh đạo tiếp công dân\",\"kind\":\"leadership\","
+				"\"starts_at\":\"%s\",\"duration_minutes\":180}",
+				iso);
 	g_autoptr(JsonNode) session =
 		media_call(f, "POST", "/api/v1/sessions", f->staff, body, 201);
 
@@ -215,9 +216,9 @@ assert_plays(const char *path)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *out = NULL;
-	g_autoptr(GSubprocess) p = g_subprocess_new(
-		G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-		"gst-discoverer-1.0", path, NULL);
+	g_autoptr(GSubprocess) p =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+				 &error, "gst-discoverer-1.0", path, NULL);
 
 	g_assert_no_error(error);
 	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, &error));
@@ -235,7 +236,8 @@ check_segments(const char *folder, gint64 part, gdouble min_seconds)
 {
 	g_autoptr(GPtrArray) entries = read_manifest(folder);
 	g_autoptr(GHashTable) sum = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autoptr(GHashTable) first = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) first =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GHashTable) last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	GHashTableIter iter;
 	gpointer key, value;
@@ -261,10 +263,10 @@ check_segments(const char *folder, gint64 part, gdouble min_seconds)
 		if (total == NULL) {
 			total = g_new0(gdouble, 1);
 			g_hash_table_insert(sum, g_strdup(track), total);
-			g_hash_table_insert(first, g_strdup(track),
-					    g_memdup2(&(gint64){json_object_get_int_member(
-							      e, "start_us")},
-						      sizeof(gint64)));
+			g_hash_table_insert(
+				first, g_strdup(track),
+				g_memdup2(&(gint64){json_object_get_int_member(e, "start_us")},
+					  sizeof(gint64)));
 		}
 		*total += segment_seconds(path);
 		g_hash_table_insert(last, track,
@@ -364,8 +366,8 @@ test_leadership_records(MediaFixture *f, gconstpointer data)
 static void
 test_staff_start_stop(MediaFixture *f, gconstpointer data)
 {
-	g_autofree char *start =
-		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
 	g_autofree char *stop =
 		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/stop", f->session);
 	g_autofree char *folder = folder_of(f, f->session, FALSE);
@@ -386,13 +388,13 @@ test_staff_start_stop(MediaFixture *f, gconstpointer data)
 	/* an operator may not; nor may anyone on a session that is not live */
 	json_node_unref(media_call(f, "POST", start, f->op[0], NULL, 403));
 	error = media_call(f, "POST", later_start, f->staff, NULL, 409);
-	g_assert_nonnull(strstr(json_node_get_string(json_object_get_member(
-					json_object_get_object_member(json_node_get_object(error),
-								      "error"),
-					"message")),
-				"only while live"));
-	json_node_unref(
-		media_call(f, "POST", "/api/v1/sessions/99999/recording/start", f->staff, NULL, 404));
+	g_assert_nonnull(
+		strstr(json_node_get_string(json_object_get_member(
+			       json_object_get_object_member(json_node_get_object(error), "error"),
+			       "message")),
+		       "only while live"));
+	json_node_unref(media_call(f, "POST", "/api/v1/sessions/99999/recording/start", f->staff,
+				   NULL, 404));
 	json_node_unref(media_call(f, "POST", stop, f->staff, NULL, 409));
 
 	answer = media_call(f, "POST", start, f->staff, NULL, 200);
@@ -482,8 +484,8 @@ test_kill9_continues_in_part_2(MediaFixture *f, gconstpointer data)
 static void
 test_disk_floor_refuses(MediaFixture *f, gconstpointer data)
 {
-	g_autofree char *start =
-		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
 	gint64 session = leadership_session(f);
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
 	g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
@@ -511,8 +513,8 @@ test_disk_floor_refuses(MediaFixture *f, gconstpointer data)
 static void
 test_folder_removed(MediaFixture *f, gconstpointer data)
 {
-	g_autofree char *start =
-		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
 	g_autofree char *folder = folder_of(f, f->session, FALSE);
 	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
 	g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
@@ -539,14 +541,106 @@ test_folder_removed(MediaFixture *f, gconstpointer data)
 	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees, W_BP0) >= frames + 60);
 }
 
+/* folders under @folder holding a segment of @peer */
+static guint
+count_peer_segments(const char *folder, const char *peer)
+{
+	return count_entries(folder, "segment", "peer", peer);
+}
+
+/* a denunciation: the admitted citizen's tracks go to the confidential
+ * recording with its own manifest, never into the open one; the handling of
+ * the ticket is in the timeline by ticket id */
+static void
+test_confidential_apart(MediaFixture *f, gconstpointer data)
+{
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *stop =
+		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/stop", f->session);
+	g_autofree char *folder = folder_of(f, f->session, FALSE);
+	g_autofree char *secret = folder_of(f, f->session, TRUE);
+	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
+	g_autoptr(CbTestSig) citizen = NULL;
+	g_autofree char *token = NULL;
+	g_autofree char *subject = NULL;
+	gint64 ticket;
+	CbTestPeer *sees;
+
+	json_node_unref(media_call(f, "POST", start, f->staff, NULL, 200));
+	publish(staff, f->session, "cam", W_HALL, TRUE);
+	ticket = media_admit_citizen(f, "denunciation", &token);
+	citizen = cb_test_sig_connect(f->d, token);
+	publish(citizen, f->session, "me", W_CITIZEN, TRUE);
+	sees = cb_test_sig_subscribe(staff, f->session, "citizen", "see-citizen");
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees, W_CITIZEN) >= 10);
+	CB_TEST_WAIT_UNTIL_MS(count_peer_segments(secret, "citizen") >= 4, 30000);
+	media_ticket_action(f, ticket, "finish", "{\"handling\":\"accepted\"}");
+	json_object_unref(cb_test_sig_wait(citizen, "peer-left", "peer", "me"));
+	pump_for(SEGMENT_SECONDS * 1000);
+	json_node_unref(media_call(f, "POST", stop, f->staff, NULL, 200));
+	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "stop", NULL, NULL) == 1 &&
+				      count_entries(secret, "stop", NULL, NULL) == 1,
+			      20000);
+
+	assert_intact(folder);
+	assert_intact(secret);
+	check_segments(secret, 1, 2.0);
+	g_assert_cmpuint(count_peer_segments(folder, "citizen"), ==, 0);
+	g_assert_cmpuint(count_peer_segments(folder, "hall"), >=, 2);
+	g_assert_cmpuint(count_peer_segments(secret, "hall"), ==, 0);
+	g_assert_cmpuint(count_entries(secret, "part", NULL, NULL), ==, 1);
+	/* the ticket's handling, by id */
+	subject = g_strdup_printf("ticket:%" G_GINT64_FORMAT, ticket);
+	g_assert_cmpuint(count_entries(folder, "event", "subject", subject), >=, 3);
+	g_assert_cmpuint(count_entries(folder, "event", "detail", "called"), ==, 1);
+	g_assert_cmpuint(count_entries(folder, "event", "detail", "admitted"), ==, 1);
+	g_assert_cmpuint(count_entries(folder, "event", "detail", "done"), ==, 1);
+	g_assert_cmpuint(count_entries(folder, "event", "subject", "citizen"), >=, 2);
+}
+
+/* the free-space floor rises over what is free while recording (a reload
+ * stands in for a filling disk): recording stops cleanly, its files closed,
+ * staff are told, the live media go on */
+static void
+test_disk_floor_stops(MediaFixture *f, gconstpointer data)
+{
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *folder = folder_of(f, f->session, FALSE);
+	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
+	g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
+	g_autoptr(JsonObject) off = NULL;
+	CbTestPeer *sees;
+	guint frames;
+
+	subscribe_session(staff, f->session);
+	publish(op0, f->session, "cam", W_BP0, FALSE);
+	sees = cb_test_sig_subscribe(staff, f->session, f->bp_id[0], "see-bp0");
+	json_node_unref(media_call(f, "POST", start, f->staff, NULL, 200));
+	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "segment", NULL, NULL) >= 2, 20000);
+	cb_test_daemon_set_config(f->d, CONFIG_REC("min-free-mb=4000000000"));
+	g_assert_cmpint(kill(atoi(g_subprocess_get_identifier(f->d->process)), SIGHUP), ==, 0);
+	do {
+		g_clear_pointer(&off, json_object_unref);
+		off = cb_test_sig_wait(staff, "recording", NULL, NULL);
+	} while (json_object_get_boolean_member(off, "active"));
+	g_assert_cmpstr(json_object_get_string_member(off, "reason"), ==, "disk-full");
+	g_assert_nonnull(strstr(json_object_get_string_member(off, "message"), "min-free-mb"));
+	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "stop", "reason", "disk-full") == 1, 20000);
+	assert_intact(folder);
+	check_segments(folder, 1, 2.0);
+	frames = cb_test_peer_frames_at(sees, W_BP0);
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees, W_BP0) >= frames + 60);
+}
+
 int
 main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/civic-bridge/media-recording/leadership-records", MediaFixture,
-		   CONFIG_REC(""), media_fixture_setup_config, test_leadership_records,
-		   media_fixture_teardown);
+	g_test_add("/civic-bridge/media-recording/leadership-records", MediaFixture, CONFIG_REC(""),
+		   media_fixture_setup_config, test_leadership_records, media_fixture_teardown);
 	g_test_add("/civic-bridge/media-recording/staff-start-stop", MediaFixture, CONFIG_REC(""),
 		   media_fixture_setup_config, test_staff_start_stop, media_fixture_teardown);
 	g_test_add("/civic-bridge/media-recording/kill9-continues-in-part-2", MediaFixture,
@@ -557,5 +651,9 @@ main(int argc, char **argv)
 		   test_disk_floor_refuses, media_fixture_teardown);
 	g_test_add("/civic-bridge/media-recording/folder-removed", MediaFixture, CONFIG_REC(""),
 		   media_fixture_setup_config, test_folder_removed, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-recording/confidential-apart", MediaFixture, CONFIG_REC(""),
+		   media_fixture_setup_config, test_confidential_apart, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-recording/disk-floor-stops", MediaFixture, CONFIG_REC(""),
+		   media_fixture_setup_config, test_disk_floor_stops, media_fixture_teardown);
 	return g_test_run();
 }
