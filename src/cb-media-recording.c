@@ -34,6 +34,7 @@ typedef struct {
 	guint part;
 	gboolean active; /* FALSE: closing */
 	char *reason;    /* why it started, then why it stopped */
+	char *message;   /* what went wrong, if it did */
 	GSource *disk_timer;
 	GThread *closer;
 } CbMediaRecording;
@@ -139,6 +140,7 @@ cb_media_recording_free(CbMediaRecording *rec)
 	g_free(rec->folder);
 	g_free(rec->confidential_folder);
 	g_free(rec->reason);
+	g_free(rec->message);
 	g_free(rec);
 }
 
@@ -208,6 +210,7 @@ cb_media_recording_stop(CbMediaRecording *rec, const char *reason, const char *m
 	rec->active = FALSE;
 	g_free(rec->reason);
 	rec->reason = g_strdup(reason);
+	rec->message = g_strdup(message);
 	if (rec->disk_timer != NULL) {
 		g_source_destroy(rec->disk_timer);
 		g_clear_pointer(&rec->disk_timer, g_source_unref);
@@ -304,6 +307,7 @@ cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reas
 {
 	CbMediaRecording *rec = cb_media_recording_lookup(self, room->session_id);
 	CbRoomRecording spec = {0};
+	g_autoptr(GError) local = NULL;
 
 	if (self->state_dir == NULL) {
 		g_set_error_literal(error, CB_ERROR, CB_ERROR_UNAVAILABLE,
@@ -325,10 +329,6 @@ cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reas
 	spec.confidential_folder = rec->confidential_folder;
 	spec.part = rec->part;
 	spec.segment_seconds = self->segment_seconds;
-	if (!cb_room_start_recording(rec->room, &spec, error)) {
-		cb_media_recording_free(rec);
-		return FALSE;
-	}
 	cb_media_recording_add_part(rec, rec->writer);
 	g_signal_connect(rec->room, "recording-segment", G_CALLBACK(cb_media_recording_segment_cb),
 			 rec);
@@ -343,6 +343,18 @@ cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reas
 	g_info("session %" G_GINT64_FORMAT ": recording part %u (%s)", rec->session_id, rec->part,
 	       reason);
 	cb_media_recording_tell(rec, TRUE, NULL);
+	/* the room may fail a track at once (a folder it cannot make): the
+	 * handlers above stop the recording then, and the caller hears why */
+	if (!cb_room_start_recording(rec->room, &spec, &local)) {
+		cb_media_recording_stop(rec, "error", local->message);
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!rec->active) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT, "recording stopped at once: %s",
+			    rec->message != NULL ? rec->message : rec->reason);
+		return FALSE;
+	}
 	return TRUE;
 }
 

@@ -54,6 +54,7 @@ typedef struct {
 	gint64 open_us;          /* its start, wall clock */
 	gboolean closing;
 	GSource *timer;
+	GSource *key_timer;   /* video: the keyframe that cuts the open segment */
 	GstClockTime last_ts; /* the queue's streaming thread only */
 } CbRecTrack;
 
@@ -66,7 +67,6 @@ struct _CbRecorder {
 	GHashTable *tracks;   /* key -> CbRecTrack: the recording ones */
 	GPtrArray *closing;   /* CbRecTrack */
 	GHashTable *counters; /* key -> gint* */
-	GSource *key_timer;
 	gboolean stopping;
 	gboolean failed;
 	gboolean freeing;
@@ -181,10 +181,41 @@ cb_rec_track_unlink(CbRecTrack *track)
 }
 
 static void
+cb_rec_track_stop_keys(CbRecTrack *track)
+{
+	if (track->key_timer != NULL) {
+		g_source_destroy(track->key_timer);
+		g_clear_pointer(&track->key_timer, g_source_unref);
+	}
+}
+
+static gboolean
+cb_rec_key_timer_cb(gpointer data)
+{
+	CbRecTrack *track = data;
+
+	cb_room_request_recording_keyframe(track->recorder->room, track->slot);
+	return G_SOURCE_CONTINUE;
+}
+
+/* a keyframe one segment length after now, and after each one more: set
+ * again when a segment opens, so the request follows the segment's own
+ * start (the room merges it with the other requests to the publisher) */
+static void
+cb_rec_track_arm_keys(CbRecTrack *track)
+{
+	cb_rec_track_stop_keys(track);
+	track->key_timer = g_timeout_source_new(track->recorder->segment_seconds * 1000);
+	g_source_set_callback(track->key_timer, cb_rec_key_timer_cb, track, NULL);
+	g_source_attach(track->key_timer, cb_room_get_context(track->recorder->room));
+}
+
+static void
 cb_rec_track_free(CbRecTrack *track)
 {
 	GstElement *pipeline = cb_room_get_pipeline(track->recorder->room);
 
+	cb_rec_track_stop_keys(track);
 	if (track->timer != NULL) {
 		g_source_destroy(track->timer);
 		g_source_unref(track->timer);
@@ -218,6 +249,9 @@ cb_rec_track_closed_cb(gpointer data)
 	CbRecTrack *track = data;
 	CbRecorder *recorder = track->recorder;
 
+	/* also called directly (the room goes): the source must not fire again */
+	if (track->timer != NULL)
+		g_source_destroy(track->timer);
 	g_clear_pointer(&track->timer, g_source_unref);
 	g_ptr_array_remove(recorder->closing, track);
 	cb_rec_track_free(track);
@@ -248,6 +282,7 @@ cb_rec_track_close(CbRecTrack *track, gboolean at_once)
 	g_hash_table_steal(recorder->tracks, track->key);
 	g_ptr_array_add(recorder->closing, track);
 	track->closing = TRUE;
+	cb_rec_track_stop_keys(track);
 	cb_rec_track_unlink(track);
 	if (track->elements[0] != NULL)
 		queue_sink = gst_element_get_static_pad(track->elements[0], "sink");
@@ -379,6 +414,7 @@ cb_rec_track_start(CbRecorder *recorder, CbSlot *slot, CbTrack t)
 	if (t == CB_TRACK_VIDEO) {
 		g_atomic_int_set(&track->gate->need_key, 1);
 		cb_room_request_recording_keyframe(recorder->room, slot);
+		cb_rec_track_arm_keys(track);
 	}
 	g_info("recording %s%s", track->key, confidential ? " (confidential)" : "");
 }
@@ -487,6 +523,8 @@ cb_rec_fragment(CbRecTrack *track, const GstStructure *s, gboolean opened)
 		g_free(track->open_file);
 		track->open_file = g_strdup(cb_rec_relative_of(track, location));
 		track->open_us = at;
+		if (track->track == CB_TRACK_VIDEO && !track->closing)
+			cb_rec_track_arm_keys(track);
 	} else if (track->open_file != NULL) {
 		CbManifestSegment segment = {
 			.file = track->open_file,
@@ -539,22 +577,6 @@ cb_recorder_handle_message(CbRecorder *recorder, GstMessage *message)
 
 /* ---- the recorder ---- */
 
-static gboolean
-cb_rec_key_timer_cb(gpointer data)
-{
-	CbRecorder *recorder = data;
-	GHashTableIter iter;
-	gpointer value;
-
-	g_hash_table_iter_init(&iter, recorder->tracks);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		CbRecTrack *track = value;
-		if (track->track == CB_TRACK_VIDEO)
-			cb_room_request_recording_keyframe(recorder->room, track->slot);
-	}
-	return G_SOURCE_CONTINUE;
-}
-
 static void
 cb_rec_check_stopped(CbRecorder *recorder)
 {
@@ -569,10 +591,6 @@ cb_rec_close_all(CbRecorder *recorder, gboolean at_once)
 	g_autoptr(GList) tracks = g_hash_table_get_values(recorder->tracks);
 
 	recorder->stopping = TRUE;
-	if (recorder->key_timer != NULL) {
-		g_source_destroy(recorder->key_timer);
-		g_clear_pointer(&recorder->key_timer, g_source_unref);
-	}
 	for (GList *l = tracks; l != NULL; l = l->next)
 		cb_rec_track_close(l->data, at_once);
 }
@@ -605,9 +623,6 @@ cb_recorder_new(CbRoom *room, const CbRoomRecording *spec)
 	recorder->tracks = g_hash_table_new(g_str_hash, g_str_equal);
 	recorder->closing = g_ptr_array_new();
 	recorder->counters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	recorder->key_timer = g_timeout_source_new_seconds(recorder->segment_seconds);
-	g_source_set_callback(recorder->key_timer, cb_rec_key_timer_cb, recorder, NULL);
-	g_source_attach(recorder->key_timer, cb_room_get_context(room));
 	for (guint i = 0; i < slots->len && !recorder->failed; i++) {
 		CbSlot *slot = g_ptr_array_index(slots, i);
 		if (!cb_room_slot_has_publisher(room, slot))
