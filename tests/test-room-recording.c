@@ -20,6 +20,9 @@
 #include "cb-test-daemon.h"
 #include "cb-test-peer.h"
 
+/* private to the media module and its tests */
+GstElement *cb_room_get_pipeline(CbRoom *room);
+
 #define PORT_MIN  33000
 #define PORT_MAX  33999
 #define SEGMENT_S 2
@@ -331,15 +334,80 @@ test_unwritable_folder_fails(Fixture *fx, gconstpointer data)
 	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees_vp8, W_VP8) >= frames + 15);
 }
 
+/* the first element made by @factory in the room's pipeline */
+static GstElement *
+room_element(Fixture *fx, const char *factory)
+{
+	g_autoptr(GstIterator) it =
+		gst_bin_iterate_recurse(GST_BIN(cb_room_get_pipeline(fx->room)));
+	GValue item = G_VALUE_INIT;
+	GstElement *found = NULL;
+
+	while (found == NULL && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GstElement *element = g_value_get_object(&item);
+		GstElementFactory *f = gst_element_get_factory(element);
+
+		if (f != NULL && g_str_equal(GST_OBJECT_NAME(f), factory))
+			found = gst_object_ref(element);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	return found;
+}
+
+/* a segment that cannot be written (its file sink fails) stops the whole
+ * recording with a message; what was recorded stays; forwarding goes on */
+static void
+test_write_error_stops(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *folder = g_build_filename(fx->dir, "7", NULL);
+	CbRoomRecording spec = {.folder = folder,
+				.confidential_folder = folder,
+				.part = 3,
+				.segment_seconds = SEGMENT_S};
+	g_autoptr(GstElement) sink = NULL;
+	g_autoptr(GError) error = NULL;
+	CbTestPeer *sees_vp8;
+	guint frames;
+
+	g_assert_true(cb_room_add_publisher(fx->room, "bp2", CB_PEER_KIND_BRIDGE_POINT, NULL));
+	peer_join(fx, cb_test_peer_new_publisher("bp2", W_VP8, 30));
+	sees_vp8 = subscriber(fx, "hall-sees-bp2", "bp2");
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees_vp8, W_VP8) >= 5);
+	g_assert_true(cb_room_start_recording(fx->room, &spec, NULL));
+	CB_TEST_WAIT_UNTIL_MS(count_segments(fx, "bp2/video") >= 1, 20000);
+	sink = room_element(fx, "filesink");
+	g_assert_nonnull(sink);
+	error = g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
+				    "No space left on the resource.");
+	gst_element_post_message(sink, gst_message_new_error(GST_OBJECT(sink), error, NULL));
+	CB_TEST_WAIT_UNTIL(fx->failures->len == 1 && fx->stopped == 1);
+	g_test_message("%s", (char *)g_ptr_array_index(fx->failures, 0));
+	g_assert_nonnull(strstr(g_ptr_array_index(fx->failures, 0), "No space left"));
+	g_assert_false(cb_room_get_recording(fx->room));
+	frames = cb_test_peer_frames_at(sees_vp8, W_VP8);
+	CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees_vp8, W_VP8) >= frames + 15);
+	/* the segments closed before are there and play */
+	for (guint i = 0; i < fx->segments->len; i++) {
+		g_auto(GStrv) f = g_strsplit(g_ptr_array_index(fx->segments, i), " ", 3);
+		g_autofree char *path = g_build_filename(folder, f[1], NULL);
+		g_free(discover(path));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
+	/* the room warns of a recording that fails: expected here */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 	g_test_add("/civic-bridge/room-recording/segments-cut-at-requested-keyframes", Fixture,
 		   NULL, fixture_set_up, test_segments_cut_at_requested_keyframes,
 		   fixture_tear_down);
 	g_test_add("/civic-bridge/room-recording/unwritable-folder-fails", Fixture, NULL,
 		   fixture_set_up, test_unwritable_folder_fails, fixture_tear_down);
+	g_test_add("/civic-bridge/room-recording/write-error-stops", Fixture, NULL, fixture_set_up,
+		   test_write_error_stops, fixture_tear_down);
 	return g_test_run();
 }

@@ -22,6 +22,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +37,9 @@
 #define CB_REC_CLOSE_TIMEOUT_MS 5000
 /* quiet after a closed segment before a closing track is taken down */
 #define CB_REC_CLOSE_QUIET_MS 300
-#define CB_REC_QUEUE_MAX_TIME (2 * GST_SECOND)
+/* the recording queue: beyond either, its oldest buffers are dropped */
+#define CB_REC_QUEUE_MAX_TIME    (2 * GST_SECOND)
+#define CB_REC_QUEUE_MAX_BUFFERS 2000
 
 typedef struct {
 	CbRecorder *recorder;
@@ -143,9 +146,19 @@ static GstPadProbeReturn
 cb_rec_monotonic_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
 	CbRecTrack *track = user_data;
-	GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-	GstClockTime pts = GST_BUFFER_PTS(buffer), dts = GST_BUFFER_DTS(buffer);
-	GstClockTime last = track->last_ts;
+	GstBuffer *buffer;
+	GstClockTime pts, dts, last = track->last_ts;
+
+	/* a gap (a lost packet, its time estimated) can come before the first
+	 * buffer with a later time than it: splitmuxsink then starts its
+	 * fragment after its first buffer and fails. Gaps are not recorded. */
+	if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+		return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_GAP
+			       ? GST_PAD_PROBE_DROP
+			       : GST_PAD_PROBE_OK;
+	buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+	pts = GST_BUFFER_PTS(buffer);
+	dts = GST_BUFFER_DTS(buffer);
 
 	if (GST_CLOCK_TIME_IS_VALID(last) && ((GST_CLOCK_TIME_IS_VALID(pts) && pts < last) ||
 					      (GST_CLOCK_TIME_IS_VALID(dts) && dts < last))) {
@@ -323,8 +336,9 @@ cb_rec_track_build(CbRecTrack *track, GstElement *pipeline)
 				gst_object_unref(gst_object_ref_sink(all[i]));
 		return FALSE;
 	}
-	g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers", 0, "max-size-bytes", 0,
-		     "max-size-time", (guint64)CB_REC_QUEUE_MAX_TIME, "silent", TRUE, NULL);
+	g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers",
+		     CB_REC_QUEUE_MAX_BUFFERS, "max-size-bytes", 0, "max-size-time",
+		     (guint64)CB_REC_QUEUE_MAX_TIME, "silent", TRUE, NULL);
 	g_object_set(mux, "streamable", TRUE, NULL);
 	g_object_set(sink, "buffer-mode", 2 /* unbuffered */, "async", FALSE, NULL);
 	g_object_set(splitmux, "muxer", mux, "sink", sink, "max-size-time", limit, "async-handling",
@@ -348,8 +362,9 @@ cb_rec_track_build(CbRecTrack *track, GstElement *pipeline)
 
 		if (in == NULL || gst_pad_link(src, in) != GST_PAD_LINK_OK)
 			return FALSE;
-		gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, cb_rec_monotonic_probe_cb, track,
-				  NULL);
+		gst_pad_add_probe(in,
+				  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+				  cb_rec_monotonic_probe_cb, track, NULL);
 	}
 	queue_sink = gst_element_get_static_pad(queue, "sink");
 	gst_pad_add_probe(queue_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
@@ -402,11 +417,17 @@ cb_rec_track_start(CbRecorder *recorder, CbSlot *slot, CbTrack t)
 	track->last_ts = GST_CLOCK_TIME_NONE;
 	g_hash_table_insert(recorder->tracks, track->key, track);
 	peer_folder = g_build_filename(track->folder, slot->id, NULL);
-	if (g_mkdir_with_parents(peer_folder, 0700) != 0 ||
-	    !cb_rec_track_build(track, cb_room_get_pipeline(recorder->room))) {
+	if (g_mkdir_with_parents(peer_folder, 0700) != 0) {
+		int saved = errno;
+		g_autofree char *message =
+			g_strdup_printf("cannot record %s: cannot make its folder %s: %s",
+					track->key, peer_folder, g_strerror(saved));
+		cb_rec_fail(recorder, message);
+		return;
+	}
+	if (!cb_rec_track_build(track, cb_room_get_pipeline(recorder->room))) {
 		g_autofree char *message = g_strdup_printf(
-			"cannot start recording %s: its folder cannot be made or a GStreamer "
-			"element is missing",
+			"cannot record %s: a GStreamer element is missing or does not link",
 			track->key);
 		cb_rec_fail(recorder, message);
 		return;
