@@ -323,9 +323,12 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	}
 	if (!cb_daemon_start_queue(self, error))
 		return FALSE;
+	/* the rooms follow session changes before the session events go out,
+	 * so that those say whether the session records */
+	cb_daemon_start_media(self);
 	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
 					   self->schedule, self->store);
-	cb_daemon_start_media(self);
+	cb_ws_events_set_rooms(self->ws_events, self->rooms);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;
 	self->sigterm_id = g_unix_signal_add(SIGTERM, cb_daemon_quit_cb, self);

@@ -292,8 +292,10 @@ test_segments_cut_at_requested_keyframes(Fixture *fx, gconstpointer data)
 			g_assert_nonnull(strstr(report, "VP8"));
 		else
 			g_assert_nonnull(strstr(report, "Opus"));
-		/* cut at the keyframe asked for at the interval, never much later */
-		g_assert_cmpint(us, <=, (SEGMENT_S + 1) * G_USEC_PER_SEC);
+		/* cut at a keyframe asked for at the interval: without the requests
+		 * the publishers make none, and one segment would hold it all (a
+		 * loaded machine may take a while to deliver one) */
+		g_assert_cmpint(us, <=, (2 * SEGMENT_S + 1) * G_USEC_PER_SEC);
 		g_assert_cmpint(stat(path, &st), ==, 0);
 		g_assert_cmpint(st.st_mode & 0777, ==, 0600);
 	}
