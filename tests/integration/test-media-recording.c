@@ -461,6 +461,9 @@ test_staff_start_stop(MediaFixture *f, gconstpointer data)
 		       "only while live"));
 	json_node_unref(media_call(f, "POST", "/api/v1/sessions/99999/recording/start", f->staff,
 				   NULL, 404));
+	json_node_unref(
+		media_call(f, "POST", "/api/v1/sessions/abc/recording/start", f->staff, NULL, 400));
+	json_node_unref(media_call(f, "POST", start, NULL, NULL, 401));
 	json_node_unref(media_call(f, "POST", stop, f->staff, NULL, 409));
 
 	answer = media_call(f, "POST", start, f->staff, NULL, 200);
