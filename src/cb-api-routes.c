@@ -41,6 +41,10 @@ static const CbHttpRoute cb_http_route_table[] = {
 	{"POST", "/api/v1/sessions/{id}/start", ADMIN | STAFF, FALSE, cb_api_sessions_start},
 	{"POST", "/api/v1/sessions/{id}/end", ADMIN | STAFF, FALSE, cb_api_sessions_end},
 	{"POST", "/api/v1/sessions/{id}/cancel", ADMIN | STAFF, TRUE, cb_api_sessions_cancel},
+	{"POST", "/api/v1/sessions/{id}/recording/start", ADMIN | STAFF, FALSE,
+	 cb_api_recording_start},
+	{"POST", "/api/v1/sessions/{id}/recording/stop", ADMIN | STAFF, FALSE,
+	 cb_api_recording_stop},
 	{"GET", "/api/v1/calendar.ics", ADMIN | STAFF, FALSE, cb_api_calendar_ics},
 	/* waiting queue (cb-api-queue.c) */
 	{"POST", "/api/v1/register", CB_ROLES_NONE, TRUE, cb_api_register},

@@ -24,6 +24,8 @@ cb_api_render_session(const CbSession *session)
 	cb_api_add_time(builder, "starts_at", session->starts_at);
 	cb_api_add_time(builder, "ends_at", session->ends_at);
 	cb_api_add_string(builder, "cancel_reason", session->cancel_reason);
+	json_builder_set_member_name(builder, "recording");
+	json_builder_add_boolean_value(builder, session->recording);
 	cb_api_add_time(builder, "created_at", session->created_at);
 	cb_api_add_time(builder, "updated_at", session->updated_at);
 	json_builder_end_object(builder);

@@ -5,6 +5,7 @@
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-json.h"
+#include "civic-bridge/cb-media-rooms.h"
 #include "civic-bridge/cb-schedule.h"
 
 #include "cb-api-schedule.h"
@@ -285,6 +286,17 @@ cb_api_occurrence_cancel(CbHttpRequest *request)
 
 /* --- sessions ----------------------------------------------------------------- */
 
+/* whether the session records now (the media rooms know) */
+static void
+cb_api_note_recording(CbHttpRequest *request, CbSession *session)
+{
+	CbMediaRooms *rooms = cb_http_server_get_services(request->server)->rooms;
+
+	if (session != NULL)
+		session->recording =
+			rooms != NULL && cb_media_rooms_get_recording(rooms, session->id);
+}
+
 void
 cb_api_sessions_list(CbHttpRequest *request)
 {
@@ -296,6 +308,8 @@ cb_api_sessions_list(CbHttpRequest *request)
 	if (schedule != NULL &&
 	    cb_api_query_range(request, cb_schedule_get_timezone(schedule), &from, &to, &error))
 		list = cb_schedule_list_sessions(schedule, from, to, &error);
+	for (guint i = 0; list != NULL && i < list->len; i++)
+		cb_api_note_recording(request, g_ptr_array_index(list, i));
 	cb_api_reply_list(request, list, (gpointer)cb_api_render_session, error);
 }
 
@@ -309,6 +323,7 @@ cb_api_sessions_get(CbHttpRequest *request)
 
 	if (schedule != NULL && cb_http_request_path_id(request, "id", &id, &error))
 		session = cb_schedule_get_session(schedule, id, &error);
+	cb_api_note_recording(request, session);
 	cb_api_reply(request, SOUP_STATUS_OK, session, (gpointer)cb_api_render_session, error);
 }
 
@@ -380,6 +395,7 @@ cb_api_sessions_move(CbHttpRequest *request, CbApiSessionMove move)
 
 	if (schedule != NULL && cb_http_request_path_id(request, "id", &id, &error))
 		session = move(schedule, &request->actor, id, &error);
+	cb_api_note_recording(request, session);
 	cb_api_reply(request, SOUP_STATUS_OK, session, (gpointer)cb_api_render_session, error);
 }
 

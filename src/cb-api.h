@@ -62,6 +62,9 @@ void cb_api_sessions_start(CbHttpRequest *request);
 void cb_api_sessions_end(CbHttpRequest *request);
 void cb_api_sessions_cancel(CbHttpRequest *request);
 void cb_api_calendar_ics(CbHttpRequest *request);
+/* recording of a live session (cb-api-recording.c) */
+void cb_api_recording_start(CbHttpRequest *request);
+void cb_api_recording_stop(CbHttpRequest *request);
 
 /* waiting queue (cb-api-queue.c) */
 /* one ticket with its place, as @view shows it; @token only in the answer to a registration */

@@ -381,6 +381,20 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(recording_retention_days),
 	 0,
 	 36500},
+	{{"recording", "segment-seconds", "4",
+	  "Length of a recorded segment; a crash loses at most the one being written.", FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(recording_segment_seconds),
+	 1,
+	 3600},
+	{{"recording", "min-free-mb", "1024",
+	  "Free space (MiB) the state directory must keep: below it recording refuses to start "
+	  "and a running recording stops, closing its files.",
+	  TRUE},
+	 CB_KEY_UINT,
+	 CB_OFF(recording_min_free_mb),
+	 0,
+	 G_MAXUINT},
 };
 
 static const CbConfigKeyInfo *cb_config_key_infos;

@@ -303,6 +303,7 @@ cb_daemon_start_media(CbDaemon *self)
 	CbServices services = *cb_http_server_get_services(self->http);
 
 	self->rooms = cb_media_rooms_new(self->schedule, self->queue, self->config);
+	cb_media_rooms_set_state_dir(self->rooms, cb_state_dir_get_path(self->state_dir));
 	self->ws_media = cb_ws_media_new(cb_http_server_get_ws_hub(self->http), self->rooms);
 	services.rooms = self->rooms;
 	cb_http_server_set_services(self->http, &services);
@@ -345,9 +346,12 @@ cb_daemon_start(CbDaemon *self, GError **error)
 	}
 	if (!cb_daemon_start_queue(self, error))
 		return FALSE;
+	/* the rooms follow session changes before the session events go out,
+	 * so that those say whether the session records */
+	cb_daemon_start_media(self);
 	self->ws_events = cb_ws_events_new(cb_http_server_get_ws_hub(self->http), self->queue,
 					   self->schedule, self->store);
-	cb_daemon_start_media(self);
+	cb_ws_events_set_rooms(self->ws_events, self->rooms);
 	cb_daemon_start_recordings(self);
 	if (!cb_http_server_listen(self->http, self->config->listen, error))
 		return FALSE;

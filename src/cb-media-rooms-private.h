@@ -48,6 +48,11 @@ struct _CbMediaRooms {
 	GHashTable *rooms;   /* session id -> CbMediaRoom (owned) */
 	GHashTable *handles; /* "owner\nhandle" -> CbMediaPeer (borrowed) */
 	guint next_serial;
+	/* recording (cb-media-recording.c) */
+	char *state_dir; /* NULL: recording is off */
+	guint segment_seconds;
+	guint min_free_mb;
+	GHashTable *recordings; /* session id -> CbMediaRecording (owned) */
 };
 
 enum {
@@ -57,6 +62,7 @@ enum {
 	SIGNAL_FLOOR_CHANGED,
 	SIGNAL_MUTED,
 	SIGNAL_PEER_QUALITY,
+	SIGNAL_RECORDING_CHANGED,
 	N_SIGNALS,
 };
 
@@ -73,5 +79,14 @@ void cb_media_peer_try_answer(CbMediaPeer *peer, gboolean timed_out);
 /* cb-media-rooms-quality.c: the room's `peer-quality`, kept and relayed */
 void cb_media_room_quality_cb(CbRoom *r, const char *peer_id, const CbPeerQuality *quality,
 			      gpointer user_data);
+
+/* cb-media-recording.c */
+void cb_media_recording_setup(CbMediaRooms *self);
+/* the session went live (a leadership session starts recording) or ended */
+void cb_media_recording_session_changed(CbMediaRooms *self, const CbSession *session);
+/* a ticket's handling goes to the timeline of its session's recording */
+void cb_media_recording_ticket(CbMediaRooms *self, const CbTicket *ticket);
+/* the daemon stops: recordings are left for the next start to close */
+void cb_media_recording_dispose(CbMediaRooms *self);
 
 G_END_DECLS

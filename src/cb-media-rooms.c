@@ -266,11 +266,9 @@ cb_media_room_follow_ticket(CbMediaRoom *room, const CbTicket *ticket)
 					 ticket->category == CB_TICKET_CATEGORY_DENUNCIATION);
 		return;
 	}
-	if (room->admitted_ticket == ticket->id) {
-		room->admitted_ticket = 0;
-		cb_room_set_confidential(room->room, FALSE);
-	}
-	/* the citizen's peers go when the ticket leaves admitted */
+	/* the citizen's peers go when the ticket leaves admitted, before the
+	 * case stops being confidential: nothing of a denouncer is forwarded or
+	 * recorded outside the confidential recording */
 	g_hash_table_iter_init(&iter, room->peers);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		CbMediaPeer *peer = value;
@@ -278,6 +276,10 @@ cb_media_room_follow_ticket(CbMediaRoom *room, const CbTicket *ticket)
 			cb_media_peer_remove(room, peer, "ticket");
 			g_hash_table_iter_init(&iter, room->peers);
 		}
+	}
+	if (room->admitted_ticket == ticket->id) {
+		room->admitted_ticket = 0;
+		cb_room_set_confidential(room->room, FALSE);
 	}
 }
 
@@ -346,7 +348,9 @@ cb_media_rooms_session_changed_cb(CbSchedule *schedule, const CbSession *session
 
 	if (session->state == CB_SESSION_LIVE)
 		cb_media_rooms_open(self, session->id);
-	else if (session->state == CB_SESSION_ENDED || session->state == CB_SESSION_CANCELLED)
+	/* a leadership session records from live on; any recording stops first */
+	cb_media_recording_session_changed(self, session);
+	if (session->state == CB_SESSION_ENDED || session->state == CB_SESSION_CANCELLED)
 		cb_media_rooms_close(self, session->id);
 }
 
@@ -370,6 +374,7 @@ cb_media_rooms_ticket_changed_cb(CbQueue *queue, gint64 ticket_id, gint64 sessio
 	g_hash_table_iter_init(&iter, self->rooms);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		cb_media_room_follow_ticket(value, entry->ticket);
+	cb_media_recording_ticket(self, entry->ticket);
 }
 
 /* ---- the object ---- */
@@ -381,6 +386,7 @@ cb_media_rooms_dispose(GObject *object)
 
 	if (self->rooms != NULL)
 		g_hash_table_remove_all(self->rooms);
+	cb_media_recording_dispose(self);
 	g_clear_object(&self->schedule);
 	g_clear_object(&self->queue);
 	G_OBJECT_CLASS(cb_media_rooms_parent_class)->dispose(object);
@@ -393,6 +399,7 @@ cb_media_rooms_finalize(GObject *object)
 
 	g_hash_table_unref(self->rooms);
 	g_hash_table_unref(self->handles);
+	g_clear_pointer(&self->recordings, g_hash_table_unref);
 	cb_media_config_clear(&self->media);
 	cb_ice_servers_free(self->ice_servers);
 	G_OBJECT_CLASS(cb_media_rooms_parent_class)->finalize(object);
@@ -424,6 +431,9 @@ cb_media_rooms_class_init(CbMediaRoomsClass *klass)
 	cb_media_rooms_signals[SIGNAL_PEER_QUALITY] =
 		g_signal_new("peer-quality", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
 			     G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_POINTER, G_TYPE_POINTER);
+	cb_media_rooms_signals[SIGNAL_RECORDING_CHANGED] = g_signal_new(
+		"recording-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+		G_TYPE_INT64, G_TYPE_BOOLEAN, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -433,12 +443,15 @@ cb_media_rooms_init(CbMediaRooms *self)
 					    (GDestroyNotify)cb_media_room_free);
 	self->handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->next_serial = 1;
+	cb_media_recording_setup(self);
 }
 
 void
 cb_media_rooms_reconfigure(CbMediaRooms *self, const CbConfig *config)
 {
 	self->grace_seconds = config->media_reconnect_grace_seconds;
+	self->segment_seconds = config->recording_segment_seconds;
+	self->min_free_mb = config->recording_min_free_mb;
 	cb_ice_servers_free(self->ice_servers);
 	self->ice_servers = cb_ice_servers_new(config);
 	/* the daemon's own peers take it in rooms opened from now on */
@@ -470,8 +483,10 @@ cb_media_rooms_start(CbMediaRooms *self, GError **error)
 		return FALSE;
 	for (guint i = 0; i < sessions->len; i++) {
 		CbSession *session = g_ptr_array_index(sessions, i);
-		if (session->state == CB_SESSION_LIVE)
+		if (session->state == CB_SESSION_LIVE) {
 			cb_media_rooms_open(self, session->id);
+			cb_media_recording_session_changed(self, session);
+		}
 	}
 	return TRUE;
 }

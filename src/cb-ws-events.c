@@ -2,6 +2,8 @@
 
 #include "civic-bridge/cb-ws-events.h"
 
+#include "civic-bridge/cb-media-rooms.h"
+
 #include "cb-api-schedule.h"
 #include "cb-api.h"
 
@@ -11,6 +13,7 @@ struct _CbWsEvents {
 	CbQueue *queue;
 	CbSchedule *schedule;
 	CbStore *store;
+	CbMediaRooms *rooms; /* borrowed; NULL: no media */
 	/* session id -> CbWsLine as it is now; replaced on every change of that
 	 * line, so thousands of clients connecting between two changes cost one
 	 * listing, not one each */
@@ -282,10 +285,15 @@ cb_ws_events_session_changed_cb(CbSchedule *schedule, const CbSession *session,
 {
 	CbWsEvents *self = user_data;
 	CbWsLine *line = cb_ws_events_line(self, session->id, TRUE);
+	/* the rooms follow the same signal first: recording has started or
+	 * stopped with the change */
+	CbSession shown = *session;
 
 	if (line == NULL)
 		return;
-	line->session_event = cb_ws_event("session", cb_api_render_session(session));
+	shown.recording =
+		self->rooms != NULL && cb_media_rooms_get_recording(self->rooms, session->id);
+	line->session_event = cb_ws_event("session", cb_api_render_session(&shown));
 	cb_ws_hub_publish(self->hub, cb_ws_render_session_cb, line);
 }
 
@@ -365,4 +373,10 @@ cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule, CbStore *st
 				G_CALLBACK(cb_ws_events_session_changed_cb), self, 0);
 	cb_ws_hub_set_greeter(hub, cb_ws_events_greet_cb, self);
 	return self;
+}
+
+void
+cb_ws_events_set_rooms(CbWsEvents *self, CbMediaRooms *rooms)
+{
+	self->rooms = rooms;
 }

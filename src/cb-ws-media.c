@@ -164,6 +164,8 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	json_builder_set_member_name(builder, "session_id");
 	json_builder_add_int_value(builder, session);
 	cb_ws_media_add_string(builder, "slot", info->slot);
+	json_builder_set_member_name(builder, "recording");
+	json_builder_add_boolean_value(builder, cb_media_rooms_get_recording(self->rooms, session));
 	cb_ws_media_add_ice_servers(self, builder, info->id);
 	json_builder_end_object(builder);
 	cb_ws_media_send(self, client_id, builder);
@@ -479,6 +481,63 @@ cb_ws_media_quality_cb(CbMediaRooms *rooms, gint64 session_id, const CbMediaPeer
 	cb_ws_media_tell_staff(self, session_id, builder);
 }
 
+/* everyone subscribed to the session */
+static JsonNode *
+cb_ws_media_render_session_cb(const CbWsPeer *peer, gpointer user_data)
+{
+	CbWsMediaEvent *event = user_data;
+
+	return peer->session_id == event->session_id ? json_node_ref(event->node) : NULL;
+}
+
+typedef struct {
+	gint64 session_id;
+	GHashTable *clients;
+} CbWsMediaOwners;
+
+static void
+cb_ws_media_owner_cb(gint64 session_id, const CbMediaPeerInfo *peer, const CbPeerQuality *quality,
+		     guint keyframe_requests, gpointer user_data)
+{
+	CbWsMediaOwners *owners = user_data;
+	guint client = cb_ws_media_client_of(peer->owner);
+
+	if (session_id == owners->session_id && client != 0)
+		g_hash_table_add(owners->clients, GUINT_TO_POINTER(client));
+}
+
+/* recording on or off: everyone in the room (the WebSocket owners of its
+ * peers) and everyone subscribed to the session is told; a client that is
+ * both may hear it twice (it says a state, not a change) */
+static void
+cb_ws_media_recording_cb(CbMediaRooms *rooms, gint64 session_id, gboolean active,
+			 const char *reason, const char *message, gpointer user_data)
+{
+	CbWsMedia *self = user_data;
+	g_autoptr(JsonBuilder) builder = cb_ws_media_begin("recording");
+	CbWsMediaOwners owners = {session_id, g_hash_table_new(NULL, NULL)};
+	CbWsMediaEvent event = {.session_id = session_id};
+	GHashTableIter iter;
+	gpointer client;
+
+	json_builder_set_member_name(builder, "session_id");
+	json_builder_add_int_value(builder, session_id);
+	json_builder_set_member_name(builder, "active");
+	json_builder_add_boolean_value(builder, active);
+	cb_ws_media_add_string(builder, "reason", reason);
+	if (message != NULL)
+		cb_ws_media_add_string(builder, "message", message);
+	json_builder_end_object(builder);
+	event.node = json_builder_get_root(builder);
+	cb_media_rooms_foreach_peer(rooms, cb_ws_media_owner_cb, &owners);
+	g_hash_table_iter_init(&iter, owners.clients);
+	while (g_hash_table_iter_next(&iter, &client, NULL))
+		cb_ws_hub_send(self->hub, GPOINTER_TO_UINT(client), event.node);
+	cb_ws_hub_publish(self->hub, cb_ws_media_render_session_cb, &event);
+	json_node_unref(event.node);
+	g_hash_table_unref(owners.clients);
+}
+
 /* ---- the object ---- */
 
 static void
@@ -534,5 +593,7 @@ cb_ws_media_new(CbWsHub *hub, CbMediaRooms *rooms)
 				self, 0);
 	g_signal_connect_object(rooms, "muted", G_CALLBACK(cb_ws_media_muted_cb), self, 0);
 	g_signal_connect_object(rooms, "peer-quality", G_CALLBACK(cb_ws_media_quality_cb), self, 0);
+	g_signal_connect_object(rooms, "recording-changed", G_CALLBACK(cb_ws_media_recording_cb),
+				self, 0);
 	return self;
 }

@@ -75,6 +75,8 @@ typedef struct {
 
 	/* [recording] */
 	guint recording_retention_days; /* 0: keep for ever */
+	guint recording_segment_seconds;
+	guint recording_min_free_mb; /* below it recording refuses or stops */
 } CbConfig;
 
 CbConfig *cb_config_new_defaults(void);

@@ -81,7 +81,11 @@ typedef struct {
  *   gboolean video);
  * - `peer-quality` (gint64 session_id, const CbMediaPeerInfo *peer,
  *   const CbPeerQuality *quality): a connected peer's connection quality,
- *   at most once per [media] stats-interval-seconds.
+ *   at most once per [media] stats-interval-seconds;
+ * - `recording-changed` (gint64 session_id, gboolean active, const char
+ *   *reason, const char *message_or_null): recording started ("leadership",
+ *   "staff") or stopped ("staff", "session-ended", "disk-full", "error");
+ *   @message says what went wrong.
  */
 CbMediaRooms *cb_media_rooms_new(CbSchedule *schedule, CbQueue *queue, const CbConfig *config);
 
@@ -176,6 +180,24 @@ typedef void (*CbMediaPeerFunc)(gint64 session_id, const CbMediaPeerInfo *peer,
 /* every peer of every room, for status and metrics; @func must not change the rooms */
 void cb_media_rooms_foreach_peer(CbMediaRooms *self, CbMediaPeerFunc func, gpointer user_data);
 guint cb_media_rooms_get_n_rooms(CbMediaRooms *self);
+
+/* where recordings go (STATE/recordings): without it nothing is recorded.
+ * Closes the manifests of recordings a daemon left in the middle. */
+void cb_media_rooms_set_state_dir(CbMediaRooms *self, const char *state_dir);
+
+/**
+ * cb_media_rooms_start_recording:
+ *
+ * Staff start recording a live session (a leadership session records by
+ * itself from live to ended). It continues the session's recording in a new
+ * part. Errors: CB_ERROR_NOT_FOUND (no such session), CB_ERROR_CONFLICT (not
+ * live, recording already, the last recording still closing, or free space
+ * under [recording] min-free-mb), CB_ERROR_UNAVAILABLE (no state directory).
+ */
+gboolean cb_media_rooms_start_recording(CbMediaRooms *self, gint64 session_id, GError **error);
+/* CB_ERROR_CONFLICT when it does not record */
+gboolean cb_media_rooms_stop_recording(CbMediaRooms *self, gint64 session_id, GError **error);
+gboolean cb_media_rooms_get_recording(CbMediaRooms *self, gint64 session_id);
 
 /* for tests and status: peers in a session's room (0 without a room) */
 guint cb_media_rooms_get_n_peers(CbMediaRooms *self, gint64 session_id);

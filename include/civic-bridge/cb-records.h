@@ -87,6 +87,7 @@ typedef struct {
 	char *cancel_reason;
 	gint64 created_at;
 	gint64 updated_at;
+	gboolean recording; /* not stored: the API fills it from the media rooms */
 } CbSession;
 
 void cb_session_free(CbSession *session);

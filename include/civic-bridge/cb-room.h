@@ -186,6 +186,38 @@ gboolean cb_room_mute(CbRoom *room, const char *peer_id, gboolean audio, gboolea
 guint cb_room_get_n_peers(CbRoom *room);
 gboolean cb_room_has_peer(CbRoom *room, const char *peer_id);
 
+/**
+ * CbRoomRecording:
+ * @folder: where the tracks go (STATE/recordings/SESSION)
+ * @confidential_folder: where a citizen's tracks go while the room is
+ *   confidential (STATE/recordings/SESSION-confidential)
+ * @part: the live period; in the file names (`PEER/TRACK-pPART-SEQ.mkv`)
+ * @segment_seconds: length of a segment; a keyframe is asked for this often
+ *
+ * Recording, per published track and without decoding: a leaky queue from
+ * the slot's tee (the recording never stalls forwarding), a parser, and
+ * streamable Matroska segments written unbuffered (files 0600, folders
+ * 0700). Signals (main context):
+ * - `recording-segment` (gboolean confidential, const CbManifestSegment *):
+ *   a segment was closed (its file relative to the folder);
+ * - `recording-failed` (const char *message): a segment cannot be written;
+ *   the room stops recording by itself (live media goes on);
+ * - `recording-stopped`: every track is closed after a stop or a failure.
+ */
+typedef struct {
+	const char *folder;
+	const char *confidential_folder;
+	guint part;
+	guint segment_seconds;
+} CbRoomRecording;
+
+/* CB_ERROR_CONFLICT when it records or is still closing a recording */
+gboolean cb_room_start_recording(CbRoom *room, const CbRoomRecording *spec, GError **error);
+/* closes every segment; `recording-stopped` follows (at once when idle) */
+void cb_room_stop_recording(CbRoom *room);
+/* recording, or closing a recording */
+gboolean cb_room_get_recording(CbRoom *room);
+
 /* keyframe requests sent to a publisher's client so far (merged ones not counted) */
 guint cb_room_get_keyframe_requests(CbRoom *room, const char *publisher_id);
 

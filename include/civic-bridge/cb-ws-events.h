@@ -3,6 +3,7 @@
 
 #include "civic-bridge/cb-queue.h"
 #include "civic-bridge/cb-schedule.h"
+#include "civic-bridge/cb-services.h"
 #include "civic-bridge/cb-ws-hub.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,9 @@ G_DECLARE_FINAL_TYPE(CbWsEvents, cb_ws_events, CB, WS_EVENTS, GObject)
  * A client gets its current state when it authenticates and when it subscribes.
  */
 CbWsEvents *cb_ws_events_new(CbWsHub *hub, CbQueue *queue, CbSchedule *schedule, CbStore *store);
+
+/* the media rooms, whose recording state `session` events show (borrowed:
+ * the rooms outlive the events) */
+void cb_ws_events_set_rooms(CbWsEvents *self, CbMediaRooms *rooms);
 
 G_END_DECLS

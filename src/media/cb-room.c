@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+#include "../recording/cb-recorder.h"
+
 #define CB_MAX_PEER_ID_BYTES 64
 
 struct _CbRoom {
@@ -37,6 +39,8 @@ struct _CbRoom {
 	gboolean h264_vetoed; /* a peer offered video without a usable H.264 */
 	guint next_serial;
 	CbQualitySampler *quality; /* NULL: not sampled */
+	CbRecorder *recorder;      /* NULL: not recording */
+	GSource *recorder_reap;    /* frees a recorder that has stopped */
 };
 
 enum {
@@ -46,6 +50,9 @@ enum {
 	SIGNAL_PEER_REMOVED,
 	SIGNAL_GATHERING_COMPLETE,
 	SIGNAL_PEER_QUALITY,
+	SIGNAL_RECORDING_SEGMENT,
+	SIGNAL_RECORDING_FAILED,
+	SIGNAL_RECORDING_STOPPED,
 	N_SIGNALS,
 };
 
@@ -68,6 +75,11 @@ cb_room_dispose(GObject *object)
 		gpointer value;
 
 		gst_element_set_state(self->pipeline, GST_STATE_NULL);
+		if (self->recorder_reap != NULL) {
+			g_source_destroy(self->recorder_reap);
+			g_clear_pointer(&self->recorder_reap, g_source_unref);
+		}
+		g_clear_pointer(&self->recorder, cb_recorder_free);
 		g_hash_table_iter_init(&iter, self->peers);
 		while (g_hash_table_iter_next(&iter, NULL, &value)) {
 			cb_peer_free(value, self->pipeline);
@@ -122,6 +134,15 @@ cb_room_class_init(CbRoomClass *klass)
 	cb_room_signals[SIGNAL_PEER_QUALITY] =
 		g_signal_new("peer-quality", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
 			     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+	cb_room_signals[SIGNAL_RECORDING_SEGMENT] =
+		g_signal_new("recording-segment", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+			     NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_POINTER);
+	cb_room_signals[SIGNAL_RECORDING_FAILED] =
+		g_signal_new("recording-failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+			     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+	cb_room_signals[SIGNAL_RECORDING_STOPPED] =
+		g_signal_new("recording-stopped", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+			     NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -372,6 +393,8 @@ cb_room_publisher_track_up(CbRoom *room, CbPeer *peer, CbTrack track)
 {
 	g_info("session %" G_GINT64_FORMAT ": %s publishes %s", room->session_id, peer->id,
 	       cb_track_name(track));
+	if (room->recorder != NULL)
+		cb_recorder_track_up(room->recorder, peer->slot, track);
 }
 
 /* ---- routing: floor and confidentiality ---- */
@@ -453,6 +476,8 @@ cb_room_set_confidential(CbRoom *room, gboolean confidential)
 	 * this returns, whatever was in flight */
 	cb_room_update_gates(room);
 	cb_room_apply_floor(room);
+	if (room->recorder != NULL)
+		cb_recorder_confidential_changed(room->recorder);
 }
 
 gboolean
@@ -468,6 +493,8 @@ cb_room_remove(CbRoom *room, CbPeer *peer, const char *reason)
 {
 	g_autofree char *id = g_strdup(peer->id);
 
+	if (peer->publisher && room->recorder != NULL)
+		cb_recorder_slot_down(room->recorder, peer->slot);
 	g_hash_table_remove(room->peers, peer->id);
 	cb_peer_free(peer, room->pipeline);
 	g_info("session %" G_GINT64_FORMAT ": peer %s removed (%s)", room->session_id, id, reason);
@@ -768,6 +795,8 @@ cb_room_handle_message(CbRoom *room, GstMessage *message)
 	g_autofree char *debug = NULL;
 	CbPeer *peer;
 
+	if (room->recorder != NULL && cb_recorder_handle_message(room->recorder, message))
+		return;
 	if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR)
 		return;
 	gst_message_parse_error(message, &error, &debug);
@@ -843,4 +872,98 @@ cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
 	room->quality = cb_quality_sampler_new(room, config->stats_interval_seconds);
 	g_info("session %" G_GINT64_FORMAT ": media room open", session_id);
 	return g_steal_pointer(&room);
+}
+
+/* ---- recording (src/recording/cb-recorder.c) ---- */
+
+GPtrArray *
+cb_room_list_slots(CbRoom *room)
+{
+	GPtrArray *slots = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, room->slots);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(slots, value);
+	return slots;
+}
+
+gboolean
+cb_room_slot_has_publisher(CbRoom *room, CbSlot *slot)
+{
+	CbPeer *peer = g_hash_table_lookup(room->peers, slot->id);
+
+	return peer != NULL && peer->publisher;
+}
+
+void
+cb_room_request_recording_keyframe(CbRoom *room, CbSlot *slot)
+{
+	cb_room_request_keyframe(room, slot, FALSE);
+}
+
+void
+cb_room_emit_recording_segment(CbRoom *room, gboolean confidential, const void *segment)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_RECORDING_SEGMENT], 0, confidential, segment);
+}
+
+void
+cb_room_emit_recording_failed(CbRoom *room, const char *message)
+{
+	g_signal_emit(room, cb_room_signals[SIGNAL_RECORDING_FAILED], 0, message);
+}
+
+static gboolean
+cb_room_reap_recorder_cb(gpointer data)
+{
+	CbRoom *room = data;
+
+	g_clear_pointer(&room->recorder_reap, g_source_unref);
+	g_clear_pointer(&room->recorder, cb_recorder_free);
+	g_signal_emit(room, cb_room_signals[SIGNAL_RECORDING_STOPPED], 0);
+	return G_SOURCE_REMOVE;
+}
+
+void
+cb_room_recording_stopped(CbRoom *room)
+{
+	if (room->recorder_reap != NULL)
+		return;
+	room->recorder_reap = g_idle_source_new();
+	g_source_set_callback(room->recorder_reap, cb_room_reap_recorder_cb, room, NULL);
+	g_source_attach(room->recorder_reap, room->context);
+}
+
+gboolean
+cb_room_start_recording(CbRoom *room, const CbRoomRecording *spec, GError **error)
+{
+	g_return_val_if_fail(CB_IS_ROOM(room), FALSE);
+
+	if (room->recorder != NULL) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_CONFLICT,
+				    cb_recorder_is_stopping(room->recorder)
+					    ? "the last recording is still closing its segments"
+					    : "the room is recording already");
+		return FALSE;
+	}
+	room->recorder = cb_recorder_new(room, spec);
+	g_info("session %" G_GINT64_FORMAT ": recording part %u", room->session_id, spec->part);
+	return TRUE;
+}
+
+void
+cb_room_stop_recording(CbRoom *room)
+{
+	g_return_if_fail(CB_IS_ROOM(room));
+
+	if (room->recorder != NULL)
+		cb_recorder_stop(room->recorder);
+}
+
+gboolean
+cb_room_get_recording(CbRoom *room)
+{
+	return room->recorder != NULL;
 }

@@ -244,6 +244,40 @@ bm_measure_window(Bm *bm, BmWindow *w)
 	bm_window_reset();
 }
 
+/* the same session recorded (every publisher's video and audio): the
+ * daemon's CPU against the window before, per recorded track */
+static void
+bm_recording_window(Bm *bm, const BmWindow *off)
+{
+	BmWindow on = {0};
+	guint tracks = 2 * bm->pubs->len;
+	double core_off = off->cpu_s / off->wall_s, core_on;
+	double per_track;
+	g_autofree char *load = NULL;
+
+	if (!bm_session_record(bm->s, TRUE)) {
+		ROW(bm, "| recording | could not start: not measured | |\n");
+		bm->valid = FALSE;
+		return;
+	}
+	bm_idle(2000); /* every track's first segment open */
+	g_print("measuring %d s with recording on\n", bm->o->seconds);
+	bm_measure_window(bm, &on);
+	bm_session_record(bm->s, FALSE);
+	load = bm_load_average();
+	core_on = on.cpu_s / on.wall_s;
+	per_track = 100 * (core_on - core_off) / tracks;
+	ROW(bm,
+	    "| daemon CPU with recording on (%u tracks: every publisher's video and audio), "
+	    "same window length; load average after %s | %.2f s in %.1f s = %.0f %% of one "
+	    "core (off: %.0f %%) | |\n",
+	    tracks, load, on.cpu_s, on.wall_s, 100 * core_on, 100 * core_off);
+	ROW(bm,
+	    "| daemon CPU per recorded track (on minus off, over %u tracks) | %.3f %% of one "
+	    "core | under 0.5 %%: **%s** |\n",
+	    tracks, per_track, bm_verdict(bm, per_track < 0.5));
+}
+
 BmReading
 bm_read(Bm *bm)
 {
@@ -280,7 +314,8 @@ bm_capacity(Bm *bm, double *per_packet_us)
 
 	ROW(bm,
 	    "\nCapacity: the hall, %d bridge points and a citizen publishing; %u publishers, "
-	    "%u subscriber connections (%u peers); recording off; %d s window; load average "
+	    "%u subscriber connections (%u peers); recording off, then on; %d s windows; load "
+	    "average "
 	    "%s before, %s after\n\n",
 	    bm->o->bridge_points, bm->pubs->len, bm->subs->len, peers, bm->o->seconds, load0,
 	    load1);
@@ -336,4 +371,5 @@ bm_capacity(Bm *bm, double *per_packet_us)
 	    "| daemon open descriptors: the hall alone / %u peers | %" G_GUINT64_FORMAT
 	    " / %" G_GUINT64_FORMAT " (%.1f per added peer) | |\n",
 	    peers, idle.fds, full.fds, (double)((gint64)full.fds - (gint64)idle.fds) / (peers - 1));
+	bm_recording_window(bm, &w);
 }

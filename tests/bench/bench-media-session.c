@@ -33,6 +33,20 @@ bm_call(BmSession *s, const char *method, const char *path, const char *token, c
 	return answer;
 }
 
+gboolean
+bm_session_record(BmSession *s, gboolean on)
+{
+	g_autofree char *path =
+		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/%s", s->session,
+				on ? "start" : "stop");
+	JsonNode *answer = bm_call(s, "POST", path, s->staff, NULL, 200);
+
+	if (answer == NULL)
+		return FALSE;
+	json_node_unref(answer);
+	return TRUE;
+}
+
 static gint64
 bm_created_id(JsonNode *node)
 {

@@ -23,6 +23,8 @@ typedef struct {
  * NULL (and a message) when something failed */
 BmSession *bm_session_new(guint n_bp);
 void bm_session_free(BmSession *s);
+/* staff start (TRUE) or stop recording the session; FALSE when refused */
+gboolean bm_session_record(BmSession *s, gboolean on);
 
 typedef struct _BmSig BmSig;
 
