@@ -34,6 +34,9 @@ typedef struct {
 	char *room_state;
 	guint descriptions;
 	char *answer; /* the room's last answer */
+	/* gets neither the room's answer nor its candidates, nor gives its
+	 * own: its connection never comes up */
+	gboolean unreachable;
 } Client;
 
 struct _Fixture {
@@ -119,7 +122,8 @@ client_candidate_cb(CbTestPeer *peer, guint mline, const char *candidate, gpoint
 	const char *peer_id = cb_test_peer_get_name(peer);
 	g_autoptr(GError) error = NULL;
 
-	if (client->fx->room != NULL && cb_room_has_peer(client->fx->room, peer_id)) {
+	if (!client->unreachable && client->fx->room != NULL &&
+	    cb_room_has_peer(client->fx->room, peer_id)) {
 		cb_room_add_remote_candidate(client->fx->room, peer_id, mline, candidate, &error);
 		g_assert_no_error(error);
 	}
@@ -201,7 +205,8 @@ room_local_description_cb(CbRoom *room, const char *peer_id, const char *type, c
 	client->descriptions++;
 	g_free(client->answer);
 	client->answer = g_strdup(sdp);
-	cb_test_peer_set_answer(client->peer, sdp);
+	if (!client->unreachable)
+		cb_test_peer_set_answer(client->peer, sdp);
 }
 
 static void
@@ -219,7 +224,8 @@ room_local_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const ch
 		fx->port_out_of_range = TRUE;
 	g_assert_cmpstr(fields[2], ==, "UDP"); /* ICE-TCP is off */
 	fx->candidates++;
-	cb_test_peer_add_candidate(client->peer, mline, candidate);
+	if (!client->unreachable)
+		cb_test_peer_add_candidate(client->peer, mline, candidate);
 }
 
 static void
@@ -474,11 +480,77 @@ test_confidential(Fixture *fx, gconstpointer data)
 		guint floor_audio = client_audio(bp_floor);
 		guint hall_audio = client_audio(hall_floor);
 		WAIT_UNTIL(client_audio(hall_floor) >= hall_audio + 100);
-		/* packets let through before the gate closed may still be in the
-		 * branch queue (300 ms at most) and the client's jitterbuffer: 2 s of
-		 * audio is 100 packets */
+		/* packets let through before the gate closed may still be in
+		 * flight and in the client's jitterbuffer: 2 s of audio is 100
+		 * packets */
 		g_assert_cmpuint(client_audio(bp_floor), <=, floor_audio + 25);
 	}
+}
+
+/* blocks the thread that reads a test peer's socket (its nicesrc): what
+ * the room sends it then piles up and is dropped by the kernel, as for a
+ * client that stalls; returns the pad, its probe id in @id */
+static GstPad *
+stall_client(Client *client, gulong *id)
+{
+	GstElement *webrtc = cb_test_peer_get_webrtc(client->peer);
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+	GValue item = G_VALUE_INIT;
+	GstPad *pad = NULL;
+
+	while (pad == NULL && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GstElement *element = g_value_get_object(&item);
+		GstElementFactory *factory = gst_element_get_factory(element);
+
+		if (factory != NULL &&
+		    g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
+				"nicesrc"))
+			pad = gst_element_get_static_pad(element, "src");
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	g_assert_nonnull(pad);
+	*id = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, NULL, NULL, NULL);
+	return pad;
+}
+
+/* the publisher's thread sends to every subscriber itself (a branch has no
+ * queue): a subscriber whose connection does not come up (webrtcbin would
+ * hold that thread until DTLS is up) and one that stops reading must not
+ * hold it, or every other subscriber of that publisher stops */
+static void
+test_stuck_subscribers_isolate(Fixture *fx, gconstpointer data)
+{
+	Client *good, *stalled, *connecting;
+	g_autoptr(GstPad) stalled_pad = NULL;
+	g_autoptr(GError) error = NULL;
+	gulong probe = 0;
+	guint frames, audio, stalled_frames;
+
+	publisher_new(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	good = subscriber_new(fx, "good", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	stalled = subscriber_new(fx, "stalled", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(good, W_HALL) >= 5 && client_frames_at(stalled, W_HALL) >= 5);
+
+	cb_room_add_subscriber(fx->room, "connecting", "hall", CB_PEER_KIND_BRIDGE_POINT, &error);
+	g_assert_no_error(error);
+	connecting = client_add(fx, cb_test_peer_new_subscriber("connecting"));
+	connecting->unreachable = TRUE;
+	client_negotiate(connecting);
+	WAIT_UNTIL(connecting->descriptions == 1);
+	stalled_pad = stall_client(stalled, &probe);
+
+	/* 3 s of the hall: 45 frames, 150 audio packets */
+	frames = client_frames_at(good, W_HALL);
+	audio = client_audio(good);
+	stalled_frames = client_frames_at(stalled, W_HALL);
+	WAIT_UNTIL(client_frames_at(good, W_HALL) >= frames + 45 &&
+		   client_audio(good) >= audio + 150);
+	g_assert_cmpstr(connecting->room_state, !=, "connected");
+	g_assert_cmpuint(client_frames(connecting) + client_audio(connecting), ==, 0);
+	/* it did stall: at most what was past its socket when it stopped */
+	g_assert_cmpuint(client_frames_at(stalled, W_HALL), <=, stalled_frames + 5);
+	gst_pad_remove_probe(stalled_pad, probe);
 }
 
 /* a peer that leaves, or whose elements fail, leaves the others flowing */
@@ -536,7 +608,7 @@ test_remove_and_failure(Fixture *fx, gconstpointer data)
 		guint hall_frames = client_frames_at(s3, W_HALL);
 		guint bp1_frames = client_frames_at(s1, W_BP1);
 		WAIT_UNTIL(client_frames_at(s3, W_HALL) >= hall_frames + 30);
-		/* 2 s of video is 30 frames; at most the 300 ms in flight arrive */
+		/* 2 s of video is 30 frames; at most what was in flight arrives */
 		g_assert_cmpuint(client_frames_at(s1, W_BP1), <=, bp1_frames + 8);
 	}
 	cb_room_mute(fx->room, "bp1", FALSE, FALSE, &error);
@@ -692,6 +764,8 @@ main(int argc, char **argv)
 		   test_floor_switch, fixture_tear_down);
 	g_test_add("/civic-bridge/room/confidential", Fixture, NULL, fixture_set_up,
 		   test_confidential, fixture_tear_down);
+	g_test_add("/civic-bridge/room/stuck-subscribers-isolate", Fixture, NULL, fixture_set_up,
+		   test_stuck_subscribers_isolate, fixture_tear_down);
 	g_test_add("/civic-bridge/room/remove-and-failure", Fixture, NULL, fixture_set_up,
 		   test_remove_and_failure, fixture_tear_down);
 	g_test_add("/civic-bridge/room/bad-input", Fixture, NULL, fixture_set_up, test_bad_input,
