@@ -113,9 +113,9 @@ cb_make(const char *factory, GError **error)
 	return element;
 }
 
-CbBranch *
-cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
-	      GstPad *sink_pad, GError **error)
+static CbBranch *
+cb_branch_make(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+	       GstPad *sink_pad, gboolean held, GError **error)
 {
 	CbBranch *branch = g_new0(CbBranch, 1);
 	GstElement *entry = cb_branch_entry_new();
@@ -129,6 +129,8 @@ cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement
 	branch->sink_owner = gst_object_ref(sink_owner);
 	branch->sink_pad = gst_object_ref(sink_pad);
 	branch->gate = cb_gate_new();
+	/* before the tee is linked: the first buffer may come at once */
+	g_atomic_int_set(&branch->gate->held, held);
 
 	gst_bin_add(GST_BIN(pipeline), entry);
 	if (pay != NULL) {
@@ -150,6 +152,20 @@ cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement
 	branch->tee_pad = gst_element_request_pad_simple(tee, "src_%u");
 	gst_pad_link(branch->tee_pad, entry_sink);
 	return branch;
+}
+
+CbBranch *
+cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+	      GstPad *sink_pad, GError **error)
+{
+	return cb_branch_make(pipeline, tee, pay, sink_owner, sink_pad, FALSE, error);
+}
+
+CbBranch *
+cb_branch_new_held(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+		   GstPad *sink_pad, GError **error)
+{
+	return cb_branch_make(pipeline, tee, pay, sink_owner, sink_pad, TRUE, error);
 }
 
 /* how long a leaving branch waits for the tee's thread to leave it: it

@@ -131,7 +131,7 @@ cb_lanes_branch_new(CbLanes *lanes, GstElement *source, GstElement *pay, GstElem
 		return NULL;
 	}
 	lane->n_branches++;
-	branch = cb_branch_new(lanes->pipeline, lane->tee, pay, sink_owner, sink_pad, error);
+	branch = cb_branch_new_held(lanes->pipeline, lane->tee, pay, sink_owner, sink_pad, error);
 	if (branch == NULL) {
 		cb_lanes_release(lanes, lane->tee);
 		return NULL;

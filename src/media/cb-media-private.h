@@ -91,6 +91,11 @@ typedef struct {
 
 CbBranch *cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay,
 			GstElement *sink_owner, GstPad *sink_pad, GError **error);
+/* the same, its gate held from the start (a subscriber's, until its
+ * connection is up: nothing may enter before, not even between linking and
+ * holding) */
+CbBranch *cb_branch_new_held(GstElement *pipeline, GstElement *tee, GstElement *pay,
+			     GstElement *sink_owner, GstPad *sink_pad, GError **error);
 /* leaves the tee: once it returns no thread is inside the branch or will
  * enter it (idempotent; main context; waits a bounded time) */
 void cb_branch_detach(CbBranch *branch);
@@ -101,7 +106,8 @@ void cb_branch_free(CbBranch *branch);
  * hangs from a lane (leaky queue and tee) of its source tee */
 CbLanes *cb_lanes_new(GstElement *pipeline);
 void cb_lanes_free(CbLanes *lanes);
-/* cb_branch_new() on a lane of @source with room for it, made if none has */
+/* cb_branch_new_held() on a lane of @source with room for it, made if none
+ * has */
 CbBranch *cb_lanes_branch_new(CbLanes *lanes, GstElement *source, GstElement *pay,
 			      GstElement *sink_owner, GstPad *sink_pad, GError **error);
 /* a branch on @lane_tee is gone; the lane goes with its last one */

@@ -617,7 +617,8 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 	/* before DTLS is up webrtcbin holds the thread that pushes into it (its
 	 * lane's, which sends to other subscribers too: cb-lane.c) and sends what
 	 * it held late: nothing enters the branch until the room sees the peer
-	 * connected (cb_room_subscriber_connected), which is after DTLS */
+	 * connected (cb_room_subscriber_connected), which is after DTLS; the
+	 * branch is held from its start, and stays so */
 	g_atomic_int_set(&peer->branch[t]->gate->held, 1);
 	if (t == CB_TRACK_VIDEO) {
 		CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
