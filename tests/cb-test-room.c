@@ -94,7 +94,8 @@ cb_test_room_client_candidate_cb(CbTestPeer *peer, guint mline, const char *cand
 	const char *peer_id = cb_test_peer_get_name(peer);
 	g_autoptr(GError) error = NULL;
 
-	if (client->fx->room != NULL && cb_room_has_peer(client->fx->room, peer_id)) {
+	if (!client->unreachable && client->fx->room != NULL &&
+	    cb_room_has_peer(client->fx->room, peer_id)) {
 		cb_room_add_remote_candidate(client->fx->room, peer_id, mline, candidate, &error);
 		g_assert_no_error(error);
 	}
@@ -184,7 +185,8 @@ cb_test_room_description_cb(CbRoom *room, const char *peer_id, const char *type,
 	client->descriptions++;
 	g_free(client->answer);
 	client->answer = g_strdup(sdp);
-	cb_test_peer_set_answer(client->peer, sdp);
+	if (!client->unreachable)
+		cb_test_peer_set_answer(client->peer, sdp);
 }
 
 static void
@@ -204,7 +206,8 @@ cb_test_room_candidate_cb(CbRoom *room, const char *peer_id, guint mline, const 
 	if (client == NULL)
 		return;
 	fx->candidates++;
-	cb_test_peer_add_candidate(client->peer, mline, candidate);
+	if (!client->unreachable)
+		cb_test_peer_add_candidate(client->peer, mline, candidate);
 }
 
 static void

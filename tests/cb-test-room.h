@@ -24,7 +24,10 @@ typedef struct {
 	char *room_state;   /* the room's last peer-state; NULL: none yet */
 	guint descriptions; /* answers the room gave */
 	char *answer;       /* the last one */
-	gpointer data;      /* the test's own, freed with @data_free */
+	/* gets neither the room's answer nor its candidates, nor gives its
+	 * own: its connection never comes up */
+	gboolean unreachable;
+	gpointer data; /* the test's own, freed with @data_free */
 	GDestroyNotify data_free;
 } CbTestRoomClient;
 

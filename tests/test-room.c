@@ -253,11 +253,77 @@ test_confidential(CbTestRoom *fx, gconstpointer data)
 		guint floor_audio = client_audio(bp_floor);
 		guint hall_audio = client_audio(hall_floor);
 		WAIT_UNTIL(client_audio(hall_floor) >= hall_audio + 100);
-		/* packets let through before the gate closed may still be in the
-		 * branch queue (300 ms at most) and the client's jitterbuffer: 2 s of
-		 * audio is 100 packets */
+		/* packets let through before the gate closed may still be in
+		 * flight and in the client's jitterbuffer: 2 s of audio is 100
+		 * packets */
 		g_assert_cmpuint(client_audio(bp_floor), <=, floor_audio + 25);
 	}
+}
+
+/* blocks the thread that reads a test peer's socket (its nicesrc): what
+ * the room sends it then piles up and is dropped by the kernel, as for a
+ * client that stalls; returns the pad, its probe id in @id */
+static GstPad *
+stall_client(CbTestRoomClient *client, gulong *id)
+{
+	GstElement *webrtc = cb_test_peer_get_webrtc(client->peer);
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+	GValue item = G_VALUE_INIT;
+	GstPad *pad = NULL;
+
+	while (pad == NULL && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GstElement *element = g_value_get_object(&item);
+		GstElementFactory *factory = gst_element_get_factory(element);
+
+		if (factory != NULL &&
+		    g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
+				"nicesrc"))
+			pad = gst_element_get_static_pad(element, "src");
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	g_assert_nonnull(pad);
+	*id = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, NULL, NULL, NULL);
+	return pad;
+}
+
+/* the publisher's thread sends to every subscriber itself (a branch has no
+ * queue): a subscriber whose connection does not come up (webrtcbin would
+ * hold that thread until DTLS is up) and one that stops reading must not
+ * hold it, or every other subscriber of that publisher stops */
+static void
+test_stuck_subscribers_isolate(CbTestRoom *fx, gconstpointer data)
+{
+	CbTestRoomClient *good, *stalled, *connecting;
+	g_autoptr(GstPad) stalled_pad = NULL;
+	g_autoptr(GError) error = NULL;
+	gulong probe = 0;
+	guint frames, audio, stalled_frames;
+
+	cb_test_room_publisher(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	good = cb_test_room_subscriber(fx, "good", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	stalled = cb_test_room_subscriber(fx, "stalled", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(good, W_HALL) >= 5 && client_frames_at(stalled, W_HALL) >= 5);
+
+	cb_room_add_subscriber(fx->room, "connecting", "hall", CB_PEER_KIND_BRIDGE_POINT, &error);
+	g_assert_no_error(error);
+	connecting = cb_test_room_add(fx, cb_test_peer_new_subscriber("connecting"));
+	connecting->unreachable = TRUE;
+	g_assert_true(cb_test_room_offer(connecting, NULL));
+	WAIT_UNTIL(connecting->descriptions == 1);
+	stalled_pad = stall_client(stalled, &probe);
+
+	/* 3 s of the hall: 45 frames, 150 audio packets */
+	frames = client_frames_at(good, W_HALL);
+	audio = client_audio(good);
+	stalled_frames = client_frames_at(stalled, W_HALL);
+	WAIT_UNTIL(client_frames_at(good, W_HALL) >= frames + 45 &&
+		   client_audio(good) >= audio + 150);
+	g_assert_cmpstr(connecting->room_state, !=, "connected");
+	g_assert_cmpuint(client_frames(connecting) + client_audio(connecting), ==, 0);
+	/* it did stall: at most what was past its socket when it stopped */
+	g_assert_cmpuint(client_frames_at(stalled, W_HALL), <=, stalled_frames + 5);
+	gst_pad_remove_probe(stalled_pad, probe);
 }
 
 /* a peer that leaves, or whose elements fail, leaves the others flowing */
@@ -315,7 +381,7 @@ test_remove_and_failure(CbTestRoom *fx, gconstpointer data)
 		guint hall_frames = client_frames_at(s3, W_HALL);
 		guint bp1_frames = client_frames_at(s1, W_BP1);
 		WAIT_UNTIL(client_frames_at(s3, W_HALL) >= hall_frames + 30);
-		/* 2 s of video is 30 frames; at most the 300 ms in flight arrive */
+		/* 2 s of video is 30 frames; at most what was in flight arrives */
 		g_assert_cmpuint(client_frames_at(s1, W_BP1), <=, bp1_frames + 8);
 	}
 	cb_room_mute(fx->room, "bp1", FALSE, FALSE, &error);
@@ -471,6 +537,8 @@ main(int argc, char **argv)
 		   test_floor_switch, fixture_tear_down);
 	g_test_add("/civic-bridge/room/confidential", CbTestRoom, NULL, fixture_set_up,
 		   test_confidential, fixture_tear_down);
+	g_test_add("/civic-bridge/room/stuck-subscribers-isolate", CbTestRoom, NULL, fixture_set_up,
+		   test_stuck_subscribers_isolate, fixture_tear_down);
 	g_test_add("/civic-bridge/room/remove-and-failure", CbTestRoom, NULL, fixture_set_up,
 		   test_remove_and_failure, fixture_tear_down);
 	g_test_add("/civic-bridge/room/bad-input", CbTestRoom, NULL, fixture_set_up, test_bad_input,

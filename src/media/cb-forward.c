@@ -15,15 +15,17 @@
  * a gate on the citizen's public branch drops its buffers before they can
  * reach the selector at all.
  *
- * Every branch starts with a leaky queue, so a slow subscriber drops its own
- * old packets instead of stalling the tee, the publisher or the others.
+ * No branch has a queue of its own (cb-branch-entry.c): the thread that
+ * pushes into a tee runs its branches. A subscriber's branch hangs from a
+ * lane of its source tee (cb-lane.c), whose leaky queue is the one thread
+ * of up to 8 subscribers; the floor's branches run on their publisher's
+ * thread into the selectors. Nothing in a branch waits: a subscriber's
+ * branch lets nothing in before its connection is up (webrtcbin would hold
+ * the pushing thread until DTLS is up), and a slow subscriber's packets are
+ * dropped by the network, since libnice's UDP sends never block.
  */
 
 #include "cb-media-private.h"
-
-/* a branch queue holds at most this much; beyond it the oldest is dropped */
-#define CB_BRANCH_MAX_TIME    (300 * GST_MSECOND)
-#define CB_BRANCH_MAX_BUFFERS 200
 
 const char *
 cb_track_name(CbTrack track)
@@ -111,117 +113,149 @@ cb_make(const char *factory, GError **error)
 	return element;
 }
 
-/* what the isolating probe on a branch queue's input needs */
-typedef struct {
-	GstPad *queue_src;
-	gint reported; /* atomic */
-} CbBranchGuard;
-
-static void
-cb_branch_guard_free(gpointer data)
+static CbBranch *
+cb_branch_make(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+	       GstPad *sink_pad, gboolean held, GError **error)
 {
-	CbBranchGuard *guard = data;
-
-	gst_object_unref(guard->queue_src);
-	g_free(guard);
-}
-
-/* streaming thread, on the queue's input: once the queue could not push
- * (its subscriber's elements failed: not negotiated, an error), the queue
- * would hand that failure back to the shared tee, and the tee to the
- * publisher, which would then stop for everyone. What comes is dropped
- * instead, and the failure is posted once as the queue's error, which
- * removes that subscriber alone (a queue posts none itself before EOS). */
-static GstPadProbeReturn
-cb_branch_isolate_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-	CbBranchGuard *guard = user_data;
-	GstFlowReturn last = gst_pad_get_last_flow_return(guard->queue_src);
-	g_autoptr(GstObject) queue = NULL;
-
-	if (last > GST_FLOW_EOS)
-		return GST_PAD_PROBE_OK;
-	if (last != GST_FLOW_EOS && g_atomic_int_compare_and_exchange(&guard->reported, 0, 1) &&
-	    (queue = gst_pad_get_parent(pad)) != NULL) {
-		g_autoptr(GError) error =
-			g_error_new(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-				    "a subscriber's branch stopped: %s", gst_flow_get_name(last));
-		gst_element_post_message(GST_ELEMENT(queue),
-					 gst_message_new_error(queue, error, NULL));
-	}
-	return GST_PAD_PROBE_DROP;
-}
-
-CbBranch *
-cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
-	      GstPad *sink_pad, GError **error)
-{
-	CbBranch *branch;
-	GstElement *queue = cb_make("queue", error);
-	g_autoptr(GstPad) queue_sink = NULL;
+	CbBranch *branch = g_new0(CbBranch, 1);
+	GstElement *entry = cb_branch_entry_new();
+	g_autoptr(GstPad) entry_sink = NULL;
 	g_autoptr(GstPad) last_src = NULL;
 
-	if (queue == NULL) {
-		if (pay != NULL)
-			gst_object_unref(gst_object_ref_sink(pay));
-		return NULL;
-	}
-	g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
-		     CB_BRANCH_MAX_BUFFERS, "max-size-bytes", 0, "max-size-time",
-		     (guint64)CB_BRANCH_MAX_TIME, "silent", TRUE, NULL);
-	branch = g_new0(CbBranch, 1);
 	branch->bin = pipeline;
 	branch->tee = gst_object_ref(tee);
-	branch->queue = gst_object_ref(queue);
+	branch->entry = gst_object_ref(entry);
 	branch->pay = pay != NULL ? gst_object_ref(pay) : NULL;
 	branch->sink_owner = gst_object_ref(sink_owner);
 	branch->sink_pad = gst_object_ref(sink_pad);
 	branch->gate = cb_gate_new();
+	/* before the tee is linked: the first buffer may come at once */
+	g_atomic_int_set(&branch->gate->held, held);
 
-	gst_bin_add(GST_BIN(pipeline), queue);
+	gst_bin_add(GST_BIN(pipeline), entry);
 	if (pay != NULL) {
 		gst_bin_add(GST_BIN(pipeline), pay);
-		gst_element_link(queue, pay);
+		gst_element_link(entry, pay);
 	}
-	last_src = gst_element_get_static_pad(pay != NULL ? pay : queue, "src");
+	last_src = gst_element_get_static_pad(pay != NULL ? pay : entry, "src");
 	if (gst_pad_link(last_src, sink_pad) != GST_PAD_LINK_OK) {
 		g_set_error(error, CB_ERROR, CB_ERROR_INTERNAL, "cannot link a %s branch",
 			    pay != NULL ? GST_OBJECT_NAME(pay) : "floor");
 		cb_branch_free(branch);
 		return NULL;
 	}
-	queue_sink = gst_element_get_static_pad(queue, "sink");
-	{
-		CbBranchGuard *guard = g_new0(CbBranchGuard, 1);
-		guard->queue_src = gst_element_get_static_pad(queue, "src");
-		gst_pad_add_probe(queue_sink,
-				  GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-				  cb_branch_isolate_probe_cb, guard, cb_branch_guard_free);
-	}
-	cb_gate_attach(branch->gate, queue_sink);
+	entry_sink = gst_element_get_static_pad(entry, "sink");
+	cb_gate_attach(branch->gate, entry_sink);
 	if (pay != NULL)
 		gst_element_sync_state_with_parent(pay);
-	gst_element_sync_state_with_parent(queue);
+	gst_element_sync_state_with_parent(entry);
 	branch->tee_pad = gst_element_request_pad_simple(tee, "src_%u");
-	gst_pad_link(branch->tee_pad, queue_sink);
+	gst_pad_link(branch->tee_pad, entry_sink);
 	return branch;
 }
 
+CbBranch *
+cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+	      GstPad *sink_pad, GError **error)
+{
+	return cb_branch_make(pipeline, tee, pay, sink_owner, sink_pad, FALSE, error);
+}
+
+CbBranch *
+cb_branch_new_held(GstElement *pipeline, GstElement *tee, GstElement *pay, GstElement *sink_owner,
+		   GstPad *sink_pad, GError **error)
+{
+	return cb_branch_make(pipeline, tee, pay, sink_owner, sink_pad, TRUE, error);
+}
+
+/* how long a leaving branch waits for the tee's thread to leave it: it
+ * never waits inside a branch, so this bounds a fault, not a normal case */
+#define CB_BRANCH_IDLE_TIMEOUT_US (2 * G_USEC_PER_SEC)
+
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean done;
+} CbBranchIdle;
+
+static void
+cb_branch_idle_clear(gpointer data)
+{
+	CbBranchIdle *idle = data;
+
+	g_mutex_clear(&idle->lock);
+	g_cond_clear(&idle->cond);
+}
+
+static void
+cb_branch_idle_release(gpointer data)
+{
+	g_atomic_rc_box_release_full(data, cb_branch_idle_clear);
+}
+
+/* the tee's thread after its push, or the caller's at once if none runs:
+ * the branch leaves the tee while nothing flows into it */
+static GstPadProbeReturn
+cb_branch_idle_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	CbBranchIdle *idle = user_data;
+	g_autoptr(GstPad) peer = gst_pad_get_peer(pad);
+
+	if (peer != NULL)
+		gst_pad_unlink(pad, peer);
+	g_mutex_lock(&idle->lock);
+	idle->done = TRUE;
+	g_cond_signal(&idle->cond);
+	g_mutex_unlock(&idle->lock);
+	return GST_PAD_PROBE_REMOVE;
+}
+
+static gboolean
+cb_branch_idle_wait(CbBranchIdle *idle, gint64 deadline)
+{
+	g_mutex_lock(&idle->lock);
+	while (!idle->done && g_cond_wait_until(&idle->cond, &idle->lock, deadline))
+		;
+	g_mutex_unlock(&idle->lock);
+	return idle->done;
+}
+
 /*
- * Main context. gst_pad_unlink() is safe against a concurrent push (the push
- * holds its own reference to the peer), the queue never blocks the tee (it
- * is leaky), and stopping the queue waits for its own thread only.
+ * Main context. The entry is closed first, so a push that comes meanwhile
+ * goes no further than it; the branch then leaves the tee from an IDLE probe,
+ * between two pushes, so no thread is inside the branch once this returns
+ * and its elements can stop without a push in flight meeting them flushing.
  */
 void
 cb_branch_detach(CbBranch *branch)
 {
-	g_autoptr(GstPad) peer = NULL;
+	CbBranchIdle *idle;
+	gulong id;
 
 	if (branch == NULL || branch->tee_pad == NULL)
 		return;
-	peer = gst_pad_get_peer(branch->tee_pad);
-	if (peer != NULL)
-		gst_pad_unlink(branch->tee_pad, peer);
+	cb_branch_entry_close(branch->entry);
+	idle = g_atomic_rc_box_new0(CbBranchIdle);
+	g_mutex_init(&idle->lock);
+	g_cond_init(&idle->cond);
+	id = gst_pad_add_probe(branch->tee_pad, GST_PAD_PROBE_TYPE_IDLE, cb_branch_idle_cb,
+			       g_atomic_rc_box_acquire(idle), cb_branch_idle_release);
+	if (!cb_branch_idle_wait(idle, g_get_monotonic_time() + CB_BRANCH_IDLE_TIMEOUT_US)) {
+		/* a thread held inside the branch: a flush lets it out */
+		g_warning("a branch's tee did not go idle within %d ms; flushing the branch",
+			  (int)(CB_BRANCH_IDLE_TIMEOUT_US / 1000));
+		gst_pad_send_event(branch->sink_pad, gst_event_new_flush_start());
+		if (!cb_branch_idle_wait(idle,
+					 g_get_monotonic_time() + CB_BRANCH_IDLE_TIMEOUT_US)) {
+			g_autoptr(GstPad) peer = gst_pad_get_peer(branch->tee_pad);
+
+			if (id != 0)
+				gst_pad_remove_probe(branch->tee_pad, id);
+			if (peer != NULL)
+				gst_pad_unlink(branch->tee_pad, peer);
+		}
+	}
+	cb_branch_idle_release(idle);
 	gst_element_release_request_pad(branch->tee, branch->tee_pad);
 	gst_clear_object(&branch->tee_pad);
 }
@@ -232,20 +266,25 @@ cb_branch_free(CbBranch *branch)
 	if (branch == NULL)
 		return;
 	cb_branch_detach(branch);
-	gst_element_set_state(branch->queue, GST_STATE_NULL);
+	gst_element_set_state(branch->entry, GST_STATE_NULL);
 	if (branch->pay != NULL)
 		gst_element_set_state(branch->pay, GST_STATE_NULL);
 	if (branch->sink_pad != NULL) {
-		if (GST_PAD_PARENT(branch->sink_pad) != NULL)
+		GstPadTemplate *templ = GST_PAD_PAD_TEMPLATE(branch->sink_pad);
+
+		if (GST_PAD_PARENT(branch->sink_pad) != NULL && templ != NULL &&
+		    GST_PAD_TEMPLATE_PRESENCE(templ) == GST_PAD_REQUEST)
 			gst_element_release_request_pad(branch->sink_owner, branch->sink_pad);
 		gst_clear_object(&branch->sink_pad);
 	}
-	if (GST_OBJECT_PARENT(branch->queue) != NULL)
-		gst_bin_remove(GST_BIN(branch->bin), branch->queue);
+	if (GST_OBJECT_PARENT(branch->entry) != NULL)
+		gst_bin_remove(GST_BIN(branch->bin), branch->entry);
 	if (branch->pay != NULL && GST_OBJECT_PARENT(branch->pay) != NULL)
 		gst_bin_remove(GST_BIN(branch->bin), branch->pay);
-	gst_clear_object(&branch->queue);
+	gst_clear_object(&branch->entry);
 	gst_clear_object(&branch->pay);
+	if (branch->lanes != NULL)
+		cb_lanes_release(branch->lanes, branch->tee);
 	gst_clear_object(&branch->tee);
 	gst_clear_object(&branch->sink_owner);
 	cb_gate_unref(branch->gate);

@@ -65,24 +65,54 @@ void cb_gate_unref(CbGate *gate);
 /* installs the dropping probe on @pad (buffers going downstream) */
 void cb_gate_attach(CbGate *gate, GstPad *pad);
 
-/* a chain from a tee: leaky queue, then an optional payloader, then @sink_pad */
+/* cb-branch-entry.c: a branch's first element; it answers its tee "ok"
+ * whatever the branch answered (a failure is posted as its error) */
+#define CB_TYPE_BRANCH_ENTRY (cb_branch_entry_get_type())
+G_DECLARE_FINAL_TYPE(CbBranchEntry, cb_branch_entry, CB, BRANCH_ENTRY, GstElement)
+GstElement *cb_branch_entry_new(void);
+/* drops everything from now on (any thread) */
+void cb_branch_entry_close(GstElement *entry);
+
+typedef struct _CbLanes CbLanes;
+
+/* a chain from a tee: the entry (no queue: the tee's thread runs the
+ * branch), then an optional payloader, then @sink_pad */
 typedef struct {
 	GstElement *bin; /* the pipeline */
 	GstElement *tee;
 	GstPad *tee_pad;
-	GstElement *queue;
+	GstElement *entry;
 	GstElement *pay; /* NULL: none */
 	GstElement *sink_owner;
-	GstPad *sink_pad; /* a request pad of @sink_owner */
+	GstPad *sink_pad; /* a pad of @sink_owner, released if a request pad */
 	CbGate *gate;
+	CbLanes *lanes; /* a subscriber's: those @tee is a lane of; else NULL */
 } CbBranch;
 
 CbBranch *cb_branch_new(GstElement *pipeline, GstElement *tee, GstElement *pay,
 			GstElement *sink_owner, GstPad *sink_pad, GError **error);
-/* leaves the tee: nothing more enters the branch (idempotent; main context) */
+/* the same, its gate held from the start (a subscriber's, until its
+ * connection is up: nothing may enter before, not even between linking and
+ * holding) */
+CbBranch *cb_branch_new_held(GstElement *pipeline, GstElement *tee, GstElement *pay,
+			     GstElement *sink_owner, GstPad *sink_pad, GError **error);
+/* leaves the tee: once it returns no thread is inside the branch or will
+ * enter it (idempotent; main context; waits a bounded time) */
 void cb_branch_detach(CbBranch *branch);
-/* unlinks and destroys; call on the main context */
+/* unlinks and destroys, and leaves its lane; call on the main context */
 void cb_branch_free(CbBranch *branch);
+
+/* cb-lane.c: the threads that send to subscribers; a subscriber's branch
+ * hangs from a lane (leaky queue and tee) of its source tee */
+CbLanes *cb_lanes_new(GstElement *pipeline);
+void cb_lanes_free(CbLanes *lanes);
+/* cb_branch_new_held() on a lane of @source with room for it, made if none
+ * has */
+CbBranch *cb_lanes_branch_new(CbLanes *lanes, GstElement *source, GstElement *pay,
+			      GstElement *sink_owner, GstPad *sink_pad, GError **error);
+/* a branch on @lane_tee is gone; the lane goes with its last one */
+void cb_lanes_release(CbLanes *lanes, GstElement *lane_tee);
+guint cb_lanes_count(CbLanes *lanes);
 
 /* what one publisher id feeds; it outlives its publisher so a publisher that
  * comes back under the same id feeds the same subscribers */
@@ -150,6 +180,7 @@ void cb_room_subscriber_wants_keyframe(CbRoom *room, CbPeer *peer);
 GstElement *cb_room_get_source_tee(CbRoom *room, const char *slot_id, CbAudience audience,
 				   CbTrack track);
 GMainContext *cb_room_get_context(CbRoom *room);
+CbLanes *cb_room_get_lanes(CbRoom *room);
 /* calls @func (peer id, CbPeer) for every peer; @func must not add or remove peers */
 void cb_room_foreach_peer(CbRoom *room, GHFunc func, gpointer user_data);
 void cb_room_emit_peer_quality(CbRoom *room, CbPeer *peer, const CbPeerQuality *quality);

@@ -423,18 +423,11 @@ cb_peer_free(CbPeer *peer, GstElement *pipeline)
 {
 	if (peer == NULL)
 		return;
-	/* subscriber branches leave their tees first: a branch whose webrtcbin is
-	 * stopped or flushing would answer the tee with FLUSHING, which would stop
-	 * the publisher's stream for everyone. Then the peer's own pads are
-	 * flushed: webrtcbin holds what enters it until DTLS is up, so the queue
-	 * thread of a subscriber that never connected waits inside it, holding
-	 * the lock that stopping the queue takes. */
+	/* subscriber branches leave their lanes first, between two pushes
+	 * (cb_branch_detach): once they are off, no lane's thread is in them,
+	 * and stopping this peer's webrtcbin answers nobody FLUSHING */
 	for (guint t = 0; t < CB_N_TRACKS; t++)
 		cb_branch_detach(peer->branch[t]);
-	for (guint t = 0; t < CB_N_TRACKS; t++) {
-		if (peer->branch[t] != NULL && peer->branch[t]->sink_pad != NULL)
-			gst_pad_send_event(peer->branch[t]->sink_pad, gst_event_new_flush_start());
-	}
 	for (guint t = 0; t < CB_N_TRACKS; t++)
 		g_clear_pointer(&peer->branch[t], cb_branch_free);
 	for (guint t = 0; peer->slot != NULL && t < CB_N_TRACKS; t++) {
@@ -595,7 +588,7 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 	GstPad *pad = gst_element_request_pad(peer->webrtc, templ, NULL, caps);
 	g_autoptr(GstWebRTCRTPTransceiver) trans = NULL;
 	GstElement *pay;
-	g_autoptr(GstPad) queue_src = NULL;
+	g_autoptr(GstPad) entry_src = NULL;
 
 	if (pad == NULL) {
 		g_set_error_literal(error, CB_ERROR, CB_ERROR_INTERNAL,
@@ -617,21 +610,23 @@ cb_peer_add_subscriber_track(CbRoom *room, CbPeer *peer, const CbOfferSection *s
 	if (g_str_equal(peer->slot_id, CB_ROOM_SLOT_FLOOR))
 		cb_codec_guard_payloader(pay, section->codec);
 	peer->branch[t] =
-		cb_branch_new(cb_room_get_pipeline(room), tee, pay, peer->webrtc, pad, error);
+		cb_lanes_branch_new(cb_room_get_lanes(room), tee, pay, peer->webrtc, pad, error);
 	gst_object_unref(pad);
 	if (peer->branch[t] == NULL)
 		return FALSE;
-	/* before DTLS is up webrtcbin holds what it is given, or drops it, and
-	 * sends what it held late: nothing enters the branch until the room sees
-	 * the peer connected (cb_room_subscriber_connected) */
+	/* before DTLS is up webrtcbin holds the thread that pushes into it (its
+	 * lane's, which sends to other subscribers too: cb-lane.c) and sends what
+	 * it held late: nothing enters the branch until the room sees the peer
+	 * connected (cb_room_subscriber_connected), which is after DTLS; the
+	 * branch is held from its start, and stays so */
 	g_atomic_int_set(&peer->branch[t]->gate->held, 1);
 	if (t == CB_TRACK_VIDEO) {
 		CbPeerRef *ref = g_object_get_data(G_OBJECT(peer->webrtc), "cb-peer-ref");
 
 		/* a joiner decodes nothing before a keyframe: drop what comes before */
 		g_atomic_int_set(&peer->branch[t]->gate->need_key, 1);
-		queue_src = gst_element_get_static_pad(peer->branch[t]->queue, "src");
-		gst_pad_add_probe(queue_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+		entry_src = gst_element_get_static_pad(peer->branch[t]->entry, "src");
+		gst_pad_add_probe(entry_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
 				  cb_peer_upstream_event_cb, cb_peer_ref_acquire(ref),
 				  cb_peer_ref_release);
 	}

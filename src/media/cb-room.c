@@ -41,6 +41,7 @@ struct _CbRoom {
 	CbQualitySampler *quality; /* NULL: not sampled */
 	CbRecorder *recorder;      /* NULL: not recording */
 	GSource *recorder_reap;    /* frees a recorder that has stopped */
+	CbLanes *lanes;            /* what sends to subscribers */
 };
 
 enum {
@@ -91,6 +92,8 @@ cb_room_dispose(GObject *object)
 			g_hash_table_iter_remove(&iter);
 		}
 		cb_floor_clear(&self->floor, self->pipeline);
+		/* each went with its last subscriber */
+		g_clear_pointer(&self->lanes, cb_lanes_free);
 		gst_clear_object(&self->pipeline);
 	}
 	G_OBJECT_CLASS(cb_room_parent_class)->dispose(object);
@@ -171,6 +174,12 @@ GMainContext *
 cb_room_get_context(CbRoom *room)
 {
 	return room->context;
+}
+
+CbLanes *
+cb_room_get_lanes(CbRoom *room)
+{
+	return room->lanes;
 }
 
 void
@@ -776,7 +785,7 @@ cb_room_peer_of_object(CbRoom *room, GstObject *object)
 			return peer;
 		for (guint t = 0; t < CB_N_TRACKS; t++) {
 			CbBranch *branch = peer->branch[t];
-			if (branch != NULL && (object == GST_OBJECT(branch->queue) ||
+			if (branch != NULL && (object == GST_OBJECT(branch->entry) ||
 					       object == GST_OBJECT(branch->pay)))
 				return peer;
 			for (guint i = 0; peer->slot != NULL && i < CB_MAX_DEPAY_ELEMENTS; i++) {
@@ -858,6 +867,7 @@ cb_room_new(gint64 session_id, const CbMediaConfig *config, GError **error)
 	room->context = g_main_context_ref_thread_default();
 	room->pipeline = gst_pipeline_new(NULL);
 	gst_object_ref_sink(room->pipeline);
+	room->lanes = cb_lanes_new(room->pipeline);
 	if (!cb_floor_init(&room->floor, room->pipeline, error))
 		return NULL;
 	bus = gst_pipeline_get_bus(GST_PIPELINE(room->pipeline));
