@@ -210,6 +210,11 @@ export class CivicBridgeClient extends EventTarget {
 		return this._request({ type: 'mute', session_id: sessionId, peer: publisherId, audio, video });
 	}
 
+	/** Staff: removes a peer from the room by its room id ('bp-3'). */
+	remove(sessionId, peerId) {
+		return this._request({ type: 'remove', session_id: sessionId, peer: peerId });
+	}
+
 	/** Leaves every peer and closes the WebSocket for good. */
 	close() {
 		this._closing = true;
