@@ -466,6 +466,7 @@ try {
 		expect((await c.textContent('#queue-heading')).trim() === 'Queue', 'the queue heading is not English');
 		expect((await c.textContent(`#sessions tr[data-session-id="${session}"] .state`)).trim() === 'Live', 'the session state is not English');
 		expect((await c.textContent(`${row(citizen.id)} button[data-action="finish"]`)).trim() === 'Finish', 'the queue buttons are not English');
+		expect((await c.textContent('#grid figure[data-slot="citizen"] .state')).trim() === 'Connected', 'the grid\'s captions are not English');
 		await c.screenshot({ path: join(artifacts, 'console-en.png'), fullPage: true });
 		await c.setViewportSize({ width: 360, height: 800 });
 		await c.screenshot({ path: join(artifacts, 'console-en-360.png'), fullPage: true });

@@ -119,8 +119,11 @@ export class Room {
 		$('#recording-start').disabled = this.sessionId === null || !this.live || this.recording;
 		$('#recording-stop').disabled = this.sessionId === null || !this.recording;
 		$('#peers tbody').replaceChildren(...(this.sessionId === null ? [] : this.ids().map((id) => this.row(id))));
-		for (const figure of document.querySelectorAll('#grid figure'))
+		for (const figure of document.querySelectorAll('#grid figure')) {
 			figure.querySelector('figcaption .name').textContent = this.name(figure.dataset.slot);
+			const state = figure.querySelector('figcaption .state');
+			state.textContent = t(`console.peer_state.${state.dataset.state}`);
+		}
 	}
 
 	row(id) {
