@@ -94,6 +94,7 @@ cb_api_queue_add_ticket(JsonBuilder *builder, const CbQueueEntry *entry, CbTicke
 		cb_api_add_string(builder, "notes", t->notes);
 	cb_api_add_time(builder, "created_at", t->created_at);
 	cb_api_add_time(builder, "called_at", t->called_at);
+	cb_api_add_time(builder, "answer_by", entry->answer_by);
 	cb_api_add_time(builder, "admitted_at", t->admitted_at);
 	cb_api_add_time(builder, "finished_at", t->finished_at);
 	cb_api_add_time(builder, "updated_at", t->updated_at);

@@ -11,14 +11,18 @@ cb_queue_entry_free(CbQueueEntry *entry)
 	g_free(entry);
 }
 
-/* takes @ticket */
+/* takes @ticket; a called one carries its no-show deadline, which the
+ * waiting room counts down to */
 static CbQueueEntry *
-cb_queue_entry_new(CbTicket *ticket, const CbSession *session)
+cb_queue_entry_new(CbQueue *self, CbTicket *ticket, const CbSession *session)
 {
 	CbQueueEntry *entry = g_new0(CbQueueEntry, 1);
 
 	entry->ticket = ticket;
 	entry->estimated_wait = -1;
+	if (ticket->state == CB_TICKET_CALLED && ticket->called_at > 0)
+		entry->answer_by =
+			ticket->called_at + (gint64)self->call_timeout_seconds * G_USEC_PER_SEC;
 	entry->has_session = session != NULL;
 	if (session != NULL)
 		entry->session_state = session->state;
@@ -174,7 +178,7 @@ cb_queue_order_line(CbQueue *self, GPtrArray *open, const CbSession *session, GE
 		if (ticket->state == CB_TICKET_ADMITTED) {
 			ahead += MAX(0, medians[ticket->category] - (now - ticket->admitted_at));
 			g_ptr_array_add(entries,
-					cb_queue_entry_new(cb_ticket_copy(ticket), session));
+					cb_queue_entry_new(self, cb_ticket_copy(ticket), session));
 		} else if (ticket->state == CB_TICKET_CALLED) {
 			g_ptr_array_add(called, ticket);
 		} else if (ticket->state == CB_TICKET_WAITING) {
@@ -185,12 +189,12 @@ cb_queue_order_line(CbQueue *self, GPtrArray *open, const CbSession *session, GE
 	for (guint i = 0; i < called->len; i++) {
 		CbTicket *ticket = g_ptr_array_index(called, i);
 		ahead += medians[ticket->category];
-		g_ptr_array_add(entries, cb_queue_entry_new(cb_ticket_copy(ticket), session));
+		g_ptr_array_add(entries, cb_queue_entry_new(self, cb_ticket_copy(ticket), session));
 	}
 	cb_queue_sort(waiting, self->round_robin);
 	for (guint i = 0; i < waiting->len; i++) {
 		CbTicket *ticket = g_ptr_array_index(waiting, i);
-		CbQueueEntry *entry = cb_queue_entry_new(cb_ticket_copy(ticket), session);
+		CbQueueEntry *entry = cb_queue_entry_new(self, cb_ticket_copy(ticket), session);
 		entry->position = i + 1;
 		entry->estimated_wait = ahead;
 		ahead += medians[ticket->category];
@@ -332,7 +336,7 @@ cb_queue_lines_place(CbQueueLines *lines, CbTicket *ticket, GError **error)
 
 	if (line == NULL)
 		return NULL;
-	entry = cb_queue_entry_new(g_steal_pointer(&owned), line->session);
+	entry = cb_queue_entry_new(lines->queue, g_steal_pointer(&owned), line->session);
 	for (guint i = 0; waiting && i < line->entries->len; i++) {
 		const CbQueueEntry *found = g_ptr_array_index(line->entries, i);
 		if (found->ticket->id == entry->ticket->id) {

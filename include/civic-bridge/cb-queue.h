@@ -136,6 +136,7 @@ typedef struct {
 	gint64 estimated_wait; /* µs until its turn; -1: not waiting */
 	gboolean has_session;  /* FALSE: waiting for the next session */
 	CbSessionState session_state;
+	gint64 answer_by; /* a called ticket's no-show deadline (µs since the epoch); 0: none */
 } CbQueueEntry;
 
 void cb_queue_entry_free(CbQueueEntry *entry);

@@ -1,10 +1,10 @@
 // The staff console in Chromium against a real civic-bridged (started by
 // tests/browser/test-browser.c, test /civic-bridge/browser/console, which
 // passes the daemon's URL, the tokens, an open session and a bridge point in
-// the environment). A bridge point joins from the test bridge-point page; a
-// citizen registers through the API and publishes from a plain page with
-// the client module. Every action is done with the console's buttons and
-// checked both on the page and through the daemon's API.
+// the environment). The operator joins from the bridge-point page and a
+// citizen registers and joins from the waiting room; every staff action is
+// done with the console's buttons and checked both on the pages and
+// through the daemon's API.
 //
 // Prints TAP and exits 0 only when every check passed. Screenshots go to
 // $CB_BROWSER_ARTIFACTS.
@@ -272,8 +272,13 @@ try {
 	});
 
 	const bpPage = await newPage(browser, 'bridge-point');
-	await bpPage.goto(`${url}/web/test/bridge-point.html#token=${encodeURIComponent(operatorToken)}&session=${session}`);
-	await bpPage.click('#join');
+	await bpPage.goto(`${url}/web/bridge-point/#token=${encodeURIComponent(operatorToken)}`);
+	await check('the operator signs in on the bridge-point page and joins the live session', async () => {
+		await waitFor(bpPage, '#desk', 'visible');
+		await waitFor(bpPage, '#connection[data-state="open"]');
+		expect(Number(await bpPage.inputValue('#session')) === session, `session ${await bpPage.inputValue('#session')}`);
+		await bpPage.click('#join');
+	});
 
 	await check(`the bridge point ${bp} appears in the console: connected, with its quality`, async () => {
 		await waitFor(c, `${peerRow(bp)}[data-state="connected"]`);
@@ -282,10 +287,8 @@ try {
 	});
 	await check('the console decodes the bridge point\'s video', () => consoleReceives(c, bp));
 	await check('the bridge point decodes the hall\'s camera', async () => {
-		await bpPage.waitForFunction(() => {
-			const video = document.querySelector('figure[data-slot="hall"] video');
-			return video && video.videoWidth > 0;
-		}, null, { timeout: WAIT_MS });
+		await bpPage.waitForFunction(() => document.querySelector('video[data-slot="hall"]')?.videoWidth > 0, null, { timeout: WAIT_MS });
+		await bpPage.waitForFunction(async () => (await window.civicBridgePoint.live.framesDecoded('hall')) > 5, null, { timeout: WAIT_MS, polling: 250 });
 	});
 
 	const t1 = await api('POST', '/tickets', { session_id: session, category: 'complaint', summary: 'Tranh chấp đất đai', persons: 1, citizen_name: 'Nguyễn Văn An', bridge_point_id: bpId, channel: 'walk-in' });
@@ -388,40 +391,36 @@ try {
 		await waitFor(c, `${peerRow(bp)} button[data-action="mute-audio"][aria-pressed="false"]`);
 	});
 
-	// the citizen: registered through the API, calls answered from a plain
-	// page that publishes with the client module (the waiting room is built
-	// on its own branch)
-	const citizen = await api('POST', '/register', { session_id: session, category: 'recommendation', summary: 'Kiến nghị về trường học', persons: 1, citizen_name: 'Phạm Thị Dung', contact: '0900000000' }, '');
-	const citizenPage = await newPage(browser, 'citizen');
-	await citizenPage.goto(`${url}/web/`);
+	// the citizen registers on the waiting room; staff call and admit from
+	// the console; each sees the other
+	const citizenPage = await newPage(browser, 'waiting-room');
+	await citizenPage.goto(`${url}/web/waiting-room/`);
+	const citizen = {};
 
-	await check('a registered citizen is called and admitted from the console; each sees the other', async () => {
+	await check('a citizen registers on the waiting room and appears in the console\'s queue', async () => {
+		await citizenPage.fill('#summary', 'Kiến nghị về trường học');
+		await citizenPage.click('#register');
+		await waitFor(citizenPage, '#ticket-view:not([hidden]) #ticket-state[data-state="waiting"]');
+		citizen.id = Number((await citizenPage.textContent('#ticket-number')).replace('#', ''));
+		expect(citizen.id > 0, 'no ticket number');
 		await waitFor(c, `${row(citizen.id)}[data-state="waiting"]`);
+	});
+
+	await check('staff call and admit the citizen from the console; the citizen\'s video appears in the console, the hall\'s on the citizen\'s page', async () => {
+		await citizenPage.click('h1'); // a gesture: the page may ring and play sound
 		await ticketAction(c, citizen.id, 'call');
 		await waitFor(c, `${row(citizen.id)}[data-state="called"]`);
+		await waitFor(citizenPage, '#ticket-state[data-state="called"]');
+		await waitFor(citizenPage, '#join-now', 'visible');
+		await citizenPage.click('#join-now');
 		await ticketAction(c, citizen.id, 'admit');
 		await waitFor(c, `${row(citizen.id)}[data-state="admitted"]`);
-		await citizenPage.evaluate(async ([token, s]) => {
-			const m = await import('/web/civic-bridge-client.js');
-			const client = new m.CivicBridgeClient();
-			await client.connect(null, token);
-			await client.publish(s, await m.openCamera(), { handle: 'me' });
-			const video = document.createElement('video');
-			video.muted = true;
-			video.autoplay = true;
-			video.dataset.slot = 'hall';
-			document.body.append(video);
-			const stream = await client.subscribe(s, 'hall', { handle: 'hall', wait: true });
-			client.addEventListener('track', () => {
-				video.srcObject = null;
-				video.srcObject = stream;
-			});
-			video.srcObject = stream;
-			window.citizenClient = client;
-		}, [citizen.token, session]);
+		await waitFor(citizenPage, '#ticket-state[data-state="admitted"]');
 		await waitFor(c, `${peerRow('citizen')}[data-state="connected"]`);
 		await consoleReceives(c, 'citizen');
 		await citizenPage.waitForFunction(() => document.querySelector('video[data-slot="hall"]')?.videoWidth > 0, null, { timeout: WAIT_MS });
+		await citizenPage.waitForFunction(async () => (await window.civicBridgeWaitingRoom.media.framesDecoded()) > 5, null, { timeout: WAIT_MS, polling: 250 });
+		await citizenPage.screenshot({ path: join(artifacts, 'console-citizen-admitted.png'), fullPage: true });
 	});
 
 	await check('the recording buttons: on, or a plain message while the server cannot record', async () => {
@@ -453,10 +452,10 @@ try {
 		await consoleReceives(c, bp);
 	});
 
-	await check('remove the bridge point: it leaves the room, its page is told', async () => {
+	await check('remove the bridge point: it leaves the room, its page no longer publishes', async () => {
 		await c.click(`${peerRow(bp)} button[data-action="remove"]`);
 		await waitFor(c, `${peerRow(bp)}[data-state="left"]`);
-		await waitFor(bpPage, '#local-tile .state[data-state="left: removed"]');
+		await bpPage.waitForFunction(() => !window.civicBridgePoint.client.handles.includes('camera'), null, { timeout: WAIT_MS });
 		await c.locator(`#grid video[data-slot="${bp}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
 	});
 

@@ -193,6 +193,73 @@ test_hall_and_bridge_point(void)
 	g_assert_nonnull(strstr(out, " 0 failed"));
 }
 
+/* the waiting room and the bridge-point page (tests/browser/pages.mjs): a
+ * citizen registers, is called, admitted and sees the hall; an operator
+ * joins, sees the hall and the floor and registers a walk-in */
+static void
+test_pages(void)
+{
+	const char *root = g_getenv("CB_SOURCE_ROOT");
+	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
+	g_autofree char *script = g_build_filename(browser_dir, "pages.mjs", NULL);
+	g_autofree char *node = find_tools(browser_dir);
+	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) bp = NULL;
+	g_autoptr(JsonNode) started = NULL;
+	g_autofree char *staff = NULL, *op_token = NULL, *out = NULL;
+	g_autofree char *session = NULL, *bp_id = NULL, *start = NULL;
+	g_auto(GStrv) lines = NULL;
+	gint64 live;
+	int status;
+
+	/* the test registers several citizens from one address and tries wrong
+	 * tokens on purpose: neither limit is what it is about */
+	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
+				     "[queue]\nregister-limit=1000\n"
+				     "[limits]\nauth-failure-limit=1000\n"
+				     "[schedule]\nrrule=\n");
+	if (!cb_test_daemon_start(d, &error))
+		g_error("daemon did not start: %s", error->message);
+	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
+	bp = call(d, "POST", "/api/v1/bridge-points", d->admin_token,
+		  "{\"code\":\"soc-son\",\"name\":\"Xã Sóc Sơn\"}", 201);
+	bp_id = g_strdup_printf("%" G_GINT64_FORMAT,
+				json_object_get_int_member(json_node_get_object(bp), "id"));
+	op_token = cb_test_daemon_issue_token(
+		d, CB_ROLE_OPERATOR, json_object_get_int_member(json_node_get_object(bp), "id"), 0,
+		0);
+	live = new_session(d, staff);
+	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", live);
+	started = call(d, "POST", start, staff, NULL, 200);
+	session = g_strdup_printf("%" G_GINT64_FORMAT, live);
+	{
+		const char *env[] = {"CB_URL",
+				     d->url,
+				     "CB_STAFF_TOKEN",
+				     staff,
+				     "CB_OPERATOR_TOKEN",
+				     op_token,
+				     "CB_SESSION_ID",
+				     session,
+				     "CB_BRIDGE_POINT_ID",
+				     bp_id,
+				     "CB_BROWSER_ARTIFACTS",
+				     g_getenv("CB_BROWSER_ARTIFACTS"),
+				     NULL};
+		status = run_node(node, script, env, &out);
+	}
+	lines = g_strsplit(out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_test_message("%s", lines[i]);
+	if (status != 0)
+		g_error("the pages' browser test failed (exit %d); its report is above", status);
+	g_assert_null(strstr(out, "not ok"));
+	g_assert_nonnull(strstr(out, "the citizen decodes the hall's video"));
+	g_assert_nonnull(strstr(out, "the bridge point joins and decodes the hall"));
+	g_assert_nonnull(strstr(out, " 0 failed"));
+}
+
 /* the staff console (data/web/console/) against the real daemon: a bridge
  * point, its operator's token, a staff token and an expired one, and a
  * session that is open but not started (the console starts it); then
@@ -272,6 +339,7 @@ main(int argc, char **argv)
 	if (g_getenv("CB_BROWSER_ARTIFACTS") == NULL)
 		g_error("CB_BROWSER_ARTIFACTS is not set; run the tests with meson test");
 	g_test_add_func("/civic-bridge/browser/hall-and-bridge-point", test_hall_and_bridge_point);
+	g_test_add_func("/civic-bridge/browser/pages", test_pages);
 	g_test_add_func("/civic-bridge/browser/console", test_console);
 	return g_test_run();
 }

@@ -181,6 +181,28 @@ member_int(JsonNode *node, const char *member)
 
 /* --- a citizen follows their ticket while staff serve the queue -------------- */
 
+/* a called ticket says when it becomes no_show: call-timeout-seconds after
+ * its call (the waiting room counts down to it); any other ticket says null */
+static void
+assert_answer_by(JsonNode *ticket, gint64 timeout_seconds)
+{
+	JsonObject *o = obj(ticket);
+	const char *state = json_object_get_string_member(o, "state");
+	g_autoptr(GDateTime) called = NULL;
+	g_autoptr(GDateTime) by = NULL;
+
+	if (g_strcmp0(state, "called") != 0) {
+		g_assert_true(json_object_has_member(o, "answer_by"));
+		g_assert_true(json_object_get_null_member(o, "answer_by"));
+		return;
+	}
+	called = g_date_time_new_from_iso8601(json_object_get_string_member(o, "called_at"), NULL);
+	by = g_date_time_new_from_iso8601(json_object_get_string_member(o, "answer_by"), NULL);
+	g_assert_nonnull(called);
+	g_assert_nonnull(by);
+	g_assert_cmpint(g_date_time_difference(by, called), ==, timeout_seconds * G_USEC_PER_SEC);
+}
+
 static void
 test_citizen_follows_ticket(QueueApi *f, gconstpointer data)
 {
@@ -229,6 +251,7 @@ test_citizen_follows_ticket(QueueApi *f, gconstpointer data)
 			call(f, "GET", "/api/v1/me/ticket", first_token, NULL, 200);
 		g_assert_cmpstr(json_object_get_string_member(obj(own), "state"), ==, "called");
 		g_assert_cmpint(member_int(own, "position"), ==, -1);
+		assert_answer_by(own, 120);
 	}
 	assert_act(f, first_id, "admit", NULL, "admitted");
 	assert_act(f, first_id, "finish",
@@ -252,12 +275,14 @@ test_citizen_follows_ticket(QueueApi *f, gconstpointer data)
 	{
 		g_autoptr(JsonNode) mine = call(f, "GET", second_path, second_token, NULL, 200);
 		g_assert_cmpstr(json_object_get_string_member(obj(mine), "state"), ==, "called");
+		assert_answer_by(mine, 120);
 	}
 	/* the citizen cancels their own ticket */
 	{
 		g_autofree char *cancel = ticket_path(second_id, "cancel");
 		g_autoptr(JsonNode) gone = call(f, "POST", cancel, second_token, NULL, 200);
 		g_assert_cmpstr(json_object_get_string_member(obj(gone), "state"), ==, "cancelled");
+		assert_answer_by(gone, 120);
 	}
 }
 

@@ -268,9 +268,15 @@ function main() {
 			return frames;
 		},
 	};
+	// <body data-ready>: the page is usable (page-weight.mjs times it)
+	const ready = () => {
+		document.body.dataset.ready = 'true';
+	};
 	const token = readToken();
 	if (token)
-		signIn(token);
+		signIn(token).finally(ready);
+	else
+		ready();
 }
 
 main();

@@ -1,0 +1,406 @@
+// The citizen's waiting room and the bridge-point page in Chromium, against
+// a real civic-bridged (started by tests/browser/test-browser.c, which
+// passes the daemon's URL, a staff and an operator token, the bridge point
+// and a live session in the environment). Staff's actions (call, admit,
+// finish, cancel) go through the REST API; the hall is the hall test page
+// (/web/test/hall.html) publishing a fake camera in a second context.
+//
+// Prints TAP ("ok N - ...", "not ok N - ...") and exits 0 only when every
+// check passed. Screenshots go to $CB_BROWSER_ARTIFACTS.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const WAIT_MS = Number(process.env.CB_BROWSER_WAIT_MS || 60000);
+const LIVE_MS = 1000; // a change reaches the waiting room within a second
+
+function need(name) {
+	const value = process.env[name];
+	if (!value) {
+		console.log(`Bail out! ${name} is not set: run this through the meson test 'browser-pages'`);
+		process.exit(2);
+	}
+	return value;
+}
+
+const url = need('CB_URL');
+const staffToken = need('CB_STAFF_TOKEN');
+const operatorToken = need('CB_OPERATOR_TOKEN');
+const session = Number(need('CB_SESSION_ID'));
+const bridgePoint = `bp-${need('CB_BRIDGE_POINT_ID')}`;
+const artifacts = need('CB_BROWSER_ARTIFACTS');
+const executablePath = process.env.CB_CHROMIUM || '/usr/bin/chromium';
+
+if (!existsSync(executablePath)) {
+	console.log(`Bail out! no Chromium at ${executablePath}: install Debian's chromium (tools/install-deps)`);
+	process.exit(2);
+}
+let chromium;
+try {
+	({ chromium } = await import('playwright-core'));
+} catch (e) {
+	console.log(`Bail out! playwright-core cannot be loaded (${e.message}): run 'npm ci' in tests/browser (tools/install-deps)`);
+	process.exit(2);
+}
+mkdirSync(artifacts, { recursive: true });
+
+let n = 0;
+let failed = 0;
+async function check(description, fn) {
+	n++;
+	try {
+		await fn();
+		console.log(`ok ${n} - ${description}`);
+	} catch (e) {
+		failed++;
+		console.log(`not ok ${n} - ${description}`);
+		for (const line of String(e?.stack ?? e).split('\n'))
+			console.log(`# ${line}`);
+	}
+}
+
+function expect(condition, message) {
+	if (!condition)
+		throw new Error(message);
+}
+
+// the daemon's REST API, as staff (or anyone) would call it
+async function api(method, path, token = staffToken, body = undefined) {
+	const headers = { Accept: 'application/json' };
+	if (token)
+		headers.Authorization = `Bearer ${token}`;
+	if (body !== undefined)
+		headers['Content-Type'] = 'application/json';
+	const answer = await fetch(`${url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const data = await answer.json().catch(() => null);
+	if (!answer.ok)
+		throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(data)}`);
+	return data;
+}
+
+const consoleErrors = [];
+function watchConsole(page, name) {
+	page.on('console', (message) => {
+		// what a page says is part of the test log (the pages never log a token)
+		console.log(`# [${name} ${message.type()}] ${message.text()}`);
+		if (message.type() === 'error')
+			consoleErrors.push(`${name}: ${message.text()}`);
+	});
+	page.on('pageerror', (error) => consoleErrors.push(`${name}: ${error.message}`));
+}
+
+const browser = await chromium.launch({
+	executablePath,
+	headless: true,
+	timeout: WAIT_MS,
+	args: [
+		// a fake camera and microphone; whether a page may use them is the
+		// context's permission (granted, or not: "camera refused")
+		'--use-fake-device-for-media-stream',
+		'--allow-loopback-in-peer-connection',
+		'--disable-features=WebRtcHideLocalIpsWithMdns',
+		'--autoplay-policy=user-gesture-required',
+		'--no-sandbox',
+		'--disable-gpu',
+		'--disable-background-networking',
+		'--disable-component-update',
+		'--disable-sync',
+		'--no-first-run',
+	],
+});
+console.log(`# ${executablePath} ${browser.version()}`);
+
+async function newContext(camera = true, width = 1000) {
+	const context = await browser.newContext({ viewport: { width, height: 900 } });
+	if (camera)
+		await context.grantPermissions(['camera', 'microphone'], { origin: url });
+	return context;
+}
+
+async function openPage(context, name, path) {
+	const page = await context.newPage();
+	watchConsole(page, name);
+	await page.goto(`${url}${path}`);
+	await page.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+	return page;
+}
+
+async function shot(page, name) {
+	await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+// waits for @fn (in the page) to hold; resolves the milliseconds it took
+async function within(page, fn, arg = null, timeout = WAIT_MS) {
+	const started = Date.now();
+	await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+	return Date.now() - started;
+}
+
+// frames decoded so far: the waiting room's hall ('room'), or what the
+// bridge-point page receives ('hall', 'floor')
+async function framesOf(kind) {
+	return kind === 'room'
+		? window.civicBridgeWaitingRoom.media.framesDecoded()
+		: window.civicBridgePoint.live.framesDecoded(kind);
+}
+
+// the video has a picture, and its decoded frames keep growing
+async function videoDecodes(page, selector, kind) {
+	await page.waitForFunction((s) => {
+		const video = document.querySelector(s);
+		return video && video.videoWidth > 0 && video.videoHeight > 0;
+	}, selector, { timeout: WAIT_MS });
+	const first = await page.evaluate(framesOf, kind);
+	await page.waitForFunction(async ([k, before]) => {
+		const frames = k === 'room'
+			? await window.civicBridgeWaitingRoom.media.framesDecoded()
+			: await window.civicBridgePoint.live.framesDecoded(k);
+		return frames > before + 5;
+	}, [kind, first], { timeout: WAIT_MS, polling: 250 });
+}
+
+async function registerOnPage(page, summary) {
+	await page.fill('#summary', summary);
+	await page.click('#register');
+	await page.locator('#ticket-view:not([hidden]) #ticket-state[data-state="waiting"]').waitFor({ timeout: WAIT_MS });
+	return Number((await page.textContent('#ticket-number')).replace('#', ''));
+}
+
+try {
+	// a ticket ahead of the citizen's, registered straight through the API
+	const ahead = await api('POST', '/register', null, { category: 'reflection', summary: 'Phản ánh đường hỏng' });
+	const citizen = await newContext();
+	let room = await openPage(citizen, 'waiting-room', '/web/waiting-room/');
+	let mine = 0;
+
+	await check('the waiting room is in Vietnamese by default, with the registration form', async () => {
+		expect(await room.getAttribute('html', 'lang') === 'vi', 'html lang is not vi');
+		expect(await room.isVisible('#register-form'), 'no registration form');
+		expect((await room.textContent('#register')).includes('Lấy số thứ tự'), `button: ${await room.textContent('#register')}`);
+		await shot(room, 'waiting-room-register-vi');
+	});
+	await check('a citizen registers and sees their place in the line', async () => {
+		mine = await registerOnPage(room, 'Khiếu nại về việc cấp giấy chứng nhận');
+		expect(mine > 0, 'no ticket number');
+		await room.locator('#position', { hasText: '2' }).waitFor({ timeout: WAIT_MS });
+		expect(!room.url().includes('token='), 'the token is in the address bar');
+		const link = await room.inputValue('#ticket-link');
+		expect(link.includes(`#ticket=${mine}&token=cbt_`), 'the ticket link lacks the fragment');
+		await room.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+		await shot(room, 'waiting-room-ticket-vi');
+	});
+	await check('the place moves within a second when the ticket ahead is cancelled', async () => {
+		await api('POST', `/tickets/${ahead.id}/cancel`);
+		const ms = await within(room, () => document.querySelector('#position').textContent === '1');
+		console.log(`# position shown ${ms} ms after the cancel was answered`);
+		expect(ms <= LIVE_MS, `it took ${ms} ms`);
+	});
+	await check('closing the tab and coming back resumes the same ticket', async () => {
+		await room.close();
+		room = await openPage(citizen, 'waiting-room', '/web/waiting-room/');
+		await room.locator('#ticket-view:not([hidden]) #position', { hasText: '1' }).waitFor({ timeout: WAIT_MS });
+		expect((await room.textContent('#ticket-number')) === `#${mine}`, 'another ticket');
+		await room.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+	});
+
+	// the hall publishes, as the hall test page does
+	const hallContext = await newContext();
+	const hall = await hallContext.newPage();
+	watchConsole(hall, 'hall');
+	await hall.goto(`${url}/web/test/hall.html#token=${encodeURIComponent(staffToken)}&session=${session}`);
+	await hall.click('#join');
+	await check('the hall test page publishes', async () => {
+		await hall.locator('#local-tile .state[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+	});
+
+	await check('staff call the ticket: "join now", a countdown and the ring within a second', async () => {
+		await room.click('h1'); // a gesture on the resumed page: the ring may play
+		await api('POST', `/tickets/${mine}/call`);
+		const ms = await within(room, () => {
+			const countdown = Number(document.querySelector('#countdown').dataset.seconds ?? 0);
+			return document.querySelector('#ticket-state').dataset.state === 'called' &&
+				!document.querySelector('#join-now').hidden && countdown > 60 && countdown <= 120;
+		});
+		console.log(`# called state shown ${ms} ms after the call was answered`);
+		expect(ms <= LIVE_MS, `it took ${ms} ms`);
+		expect(await room.getAttribute('#call', 'data-sound') === 'played', `sound: ${await room.getAttribute('#call', 'data-sound')}`);
+		const first = Number(await room.getAttribute('#countdown', 'data-seconds'));
+		await within(room, (s) => Number(document.querySelector('#countdown').dataset.seconds) < s, first, 5000);
+	});
+	await check('the camera preview shows while called', async () => {
+		await within(room, () => document.querySelector('#preview').videoWidth > 0);
+		await shot(room, 'waiting-room-called-vi');
+	});
+	await check('after "join now" and admission the citizen decodes the hall\'s video', async () => {
+		await room.click('#join-now');
+		await api('POST', `/tickets/${mine}/admit`);
+		await room.locator('#ticket-state[data-state="admitted"]').waitFor({ timeout: WAIT_MS });
+		await videoDecodes(room, 'video[data-slot="hall"]', 'room');
+	});
+	await check('the hall receives the citizen', async () => {
+		await hall.waitForFunction(async () => (await window.civicBridgeTest.framesDecoded('citizen')) > 5, null, { timeout: WAIT_MS, polling: 250 });
+		await shot(room, 'waiting-room-admitted-vi');
+	});
+	await check('English after switching, kept for the next page', async () => {
+		await room.click('#lang');
+		expect(await room.getAttribute('html', 'lang') === 'en', 'html lang is not en');
+		expect((await room.textContent('#ticket-state')) === 'Being received', `state: ${await room.textContent('#ticket-state')}`);
+		expect((await room.textContent('#ticket-heading')).includes('Your ticket'), 'heading not English');
+		expect((await room.textContent('#media-state')).startsWith('You are in the reception'), await room.textContent('#media-state'));
+		await shot(room, 'waiting-room-admitted-en');
+		await room.click('#lang');
+		expect(await room.getAttribute('html', 'lang') === 'vi', 'not back to Vietnamese');
+	});
+	await check('staff finish the ticket: a plain message and a way to register again', async () => {
+		await api('POST', `/tickets/${mine}/finish`, staffToken, { handling: 'guided' });
+		await room.locator('#ticket-state[data-state="done"]').waitFor({ timeout: WAIT_MS });
+		expect(await room.isVisible('#ticket-message'), 'no message');
+		expect((await room.textContent('#ticket-message')).includes('đã xong'), await room.textContent('#ticket-message'));
+		expect(await room.isVisible('#register-again'), 'no way to register again');
+		expect(await room.isHidden('#media'), 'the camera is still shown');
+	});
+
+	await check('the link of a cancelled ticket shows a plain message', async () => {
+		const context = await newContext();
+		const page = await openPage(context, 'cancelled-link', `/web/waiting-room/#ticket=${ahead.id}&token=${encodeURIComponent(ahead.token)}`);
+		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
+		expect((await page.textContent('#ticket-message')).includes('đã bị huỷ'), await page.textContent('#ticket-message'));
+		expect(await page.isVisible('#register-again'), 'no way to register again');
+		expect(!page.url().includes('token='), 'the token stayed in the address bar');
+		await shot(page, 'waiting-room-cancelled-vi');
+		await page.click('#register-again');
+		await page.locator('#register-form').waitFor({ timeout: WAIT_MS });
+		await context.close();
+	});
+	await check('a wrong ticket link says so plainly and offers the form', async () => {
+		const context = await newContext();
+		const page = await openPage(context, 'wrong-link', `/web/waiting-room/#ticket=${mine}&token=cbt_${'A'.repeat(43)}`);
+		await page.locator('#error[data-code="unauthenticated"]').waitFor({ timeout: WAIT_MS });
+		expect((await page.textContent('#error')).includes('Đường dẫn số thứ tự này không đúng'), await page.textContent('#error'));
+		expect(await page.isVisible('#register-form'), 'no form');
+		expect(await page.evaluate(() => localStorage.getItem('civic-bridge.ticket')) === null, 'the wrong token is kept');
+		await shot(page, 'waiting-room-wrong-link-vi');
+		await context.close();
+	});
+	await check('a citizen cancels their own ticket', async () => {
+		const context = await newContext(true, 360);
+		const page = await openPage(context, 'cancel', '/web/waiting-room/');
+		await registerOnPage(page, 'Kiến nghị về lịch tiếp');
+		await page.click('#cancel');
+		await page.click('#cancel-confirm');
+		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
+		expect(await page.isVisible('#register-again'), 'no way to register again');
+		await shot(page, 'waiting-room-360px-cancelled-vi');
+		// a new ticket on the same page: its buttons act on it alone
+		await page.click('#register-again');
+		const next = await registerOnPage(page, 'Kiến nghị lần hai');
+		await page.click('#cancel');
+		await page.click('#cancel-confirm');
+		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
+		expect((await page.textContent('#ticket-number')) === `#${next}`, 'another ticket shown');
+		expect(await page.isHidden('#error'), `error: ${await page.textContent('#error')}`);
+		const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('civic-bridge.ticket')));
+		expect(saved.id === next, 'localStorage holds another ticket');
+		await context.close();
+	});
+	await check('camera refused: a plain message when called, and a way to try again', async () => {
+		const context = await newContext(false);
+		const page = await openPage(context, 'no-camera', '/web/waiting-room/');
+		const id = await registerOnPage(page, 'Phản ánh tiếng ồn');
+		await api('POST', `/tickets/${id}/call`);
+		await page.locator('#error[data-code="permission-denied"]').waitFor({ timeout: WAIT_MS });
+		expect((await page.textContent('#error')).includes('không được phép dùng camera'), await page.textContent('#error'));
+		expect(await page.isVisible('#retry-camera'), 'no retry button');
+		await shot(page, 'waiting-room-camera-refused-vi');
+		await api('POST', `/tickets/${id}/cancel`);
+		await context.close();
+	});
+	await check('a lost connection is said plainly and recovered', async () => {
+		const context = await newContext();
+		const page = await openPage(context, 'lost', '/web/waiting-room/');
+		await registerOnPage(page, 'Phản ánh chiếu sáng');
+		await page.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+		await page.evaluate(() => window.civicBridgeWaitingRoom.client._ws.close(4000, 'test: connection lost'));
+		await page.locator('#error[data-code="closed"]').waitFor({ timeout: WAIT_MS });
+		await page.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+		await page.locator('#error[hidden]').waitFor({ state: 'attached', timeout: WAIT_MS });
+		await context.close();
+	});
+
+	// the bridge point's page
+	const operator = await newContext();
+	const bp = await openPage(operator, 'bridge-point', '/web/bridge-point/');
+	await check('the bridge-point page asks for the token, in Vietnamese', async () => {
+		expect(await bp.getAttribute('html', 'lang') === 'vi', 'html lang is not vi');
+		expect((await bp.textContent('#sign-in')) === 'Đăng nhập', await bp.textContent('#sign-in'));
+		await shot(bp, 'bridge-point-sign-in-vi');
+	});
+	await check('a wrong token is refused with a plain message', async () => {
+		await bp.fill('#token', `cbt_${'B'.repeat(43)}`);
+		await bp.click('#sign-in');
+		await bp.locator('#error[data-code="unauthenticated"]').waitFor({ timeout: WAIT_MS });
+		expect((await bp.textContent('#error')).includes('Mã truy cập không đúng'), await bp.textContent('#error'));
+		expect(await bp.isVisible('#sign-in-form'), 'the form went away');
+		await shot(bp, 'bridge-point-wrong-token-vi');
+	});
+	await check('a staff token is not a bridge point\'s', async () => {
+		await bp.fill('#token', staffToken);
+		await bp.click('#sign-in');
+		await bp.locator('#error[data-code="forbidden"]').waitFor({ timeout: WAIT_MS });
+	});
+	await check('the operator signs in and sees the live session', async () => {
+		await bp.fill('#token', operatorToken);
+		await bp.click('#sign-in');
+		await bp.locator('#desk:not([hidden])').waitFor({ timeout: WAIT_MS });
+		expect(Number(await bp.inputValue('#session')) === session, `session ${await bp.inputValue('#session')}`);
+		await bp.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+	});
+	await check('the bridge point joins and decodes the hall', async () => {
+		await bp.click('#join');
+		await videoDecodes(bp, 'video[data-slot="hall"]', 'hall');
+		expect(await bp.isHidden('#join') && await bp.isVisible('#leave'), 'Join is still offered');
+	});
+	await check('the hall receives the bridge point and gives it the floor; the bridge point sees the floor', async () => {
+		await hall.waitForFunction(async (s) => (await window.civicBridgeTest.framesDecoded(s)) > 5, bridgePoint, { timeout: WAIT_MS, polling: 250 });
+		await hall.evaluate(([s, id]) => window.civicBridgeTest.client.setFloor(Number(s), id), [session, bridgePoint]);
+		await videoDecodes(bp, 'video[data-slot="floor"]', 'floor');
+		await shot(bp, 'bridge-point-live-vi');
+	});
+	await check('a walk-in registered at the bridge point appears in its table, without confidential fields', async () => {
+		const before = await bp.locator('#tickets tr[data-ticket-id]').count();
+		await bp.selectOption('#wi-category', 'denunciation');
+		await bp.fill('#wi-summary', 'Tố cáo sai phạm xây dựng');
+		await bp.fill('#wi-citizen-name', 'Nguyễn Văn Kín');
+		await bp.fill('#wi-contact', '0900000000');
+		await bp.click('#walk-in-submit');
+		await bp.locator('#tickets tr[data-ticket-id]').nth(before).waitFor({ timeout: WAIT_MS });
+		const list = await api('GET', `/tickets?session=${session}&bridge_point=${bridgePoint.slice(3)}`);
+		const walkIn = list.items.find((t) => t.channel === 'walk-in');
+		expect(walkIn && walkIn.citizen_name === 'Nguyễn Văn Kín', 'staff do not see the walk-in with its name');
+		await bp.locator(`#tickets tr[data-ticket-id="${walkIn.id}"]`).waitFor({ timeout: WAIT_MS });
+		const text = await bp.textContent('main');
+		expect(!text.includes('Nguyễn Văn Kín') && !text.includes('0900000000'), 'a denouncer\'s identity is shown');
+	});
+	await check('the bridge-point page switches to English', async () => {
+		await bp.click('#lang');
+		expect((await bp.textContent('#join')) === 'Join the reception', await bp.textContent('#join'));
+		expect((await bp.textContent('#tickets thead')).includes('Summary'), 'table head not English');
+		expect((await bp.textContent('#live-state')).startsWith('The bridge point is in the reception'), await bp.textContent('#live-state'));
+		expect((await bp.textContent('#tickets tbody')).includes('Denunciation'), 'the table is not redrawn in English');
+		await shot(bp, 'bridge-point-live-en');
+		await bp.click('#lang');
+	});
+	await check('no console errors on any page', async () => {
+		if (consoleErrors.length > 0)
+			throw new Error(consoleErrors.join('\n'));
+	});
+} catch (e) {
+	failed++;
+	console.log(`not ok ${++n} - the test ran to its end`);
+	console.log(`# ${e?.stack ?? e}`);
+} finally {
+	await browser.close();
+}
+
+console.log(`1..${n}`);
+console.log(`# ${n - failed} passed, ${failed} failed; screenshots in ${artifacts}`);
+process.exit(failed === 0 ? 0 : 1);
