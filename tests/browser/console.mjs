@@ -254,6 +254,34 @@ try {
 		expect(answer.state === 'cancelled' && answer.cancel_reason === 'Trùng lịch họp', `the daemon has ${answer.state}, ${answer.cancel_reason}`);
 	});
 
+	await check('an occurrence of a series is moved, another cancelled, from the console', async () => {
+		const { items } = await api('GET', '/sessions');
+		const [first, second] = items.filter((x) => x.series_id && x.title === 'Tiếp định kỳ')
+			.sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+		expect(first && second, `the series' sessions: ${JSON.stringify(items.map((x) => [x.id, x.title, x.series_id]))}`);
+		const firstRow = `#sessions tr[data-session-id="${first.id}"]`;
+		await waitFor(c, `${firstRow}[data-state="scheduled"]`);
+		// one hour later, typed as a local time in the dialog
+		const later = new Date(new Date(first.starts_at).getTime() + 3600 * 1000);
+		const local = await c.evaluate((ms) => {
+			const d = new Date(ms);
+			const p = (x) => String(x).padStart(2, '0');
+			return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+		}, later.getTime());
+		await c.click(`${firstRow} button[data-action="move"]`);
+		await submitDialog(c, { starts_at: local, reason: 'Lãnh đạo bận họp' });
+		await until(async () => Date.parse((await api('GET', `/sessions/${first.id}`)).starts_at) === later.getTime(), 'the moved start');
+		await c.waitForFunction(([sel, text]) => document.querySelector(sel)?.textContent.includes(text),
+			[`${firstRow} td`, await c.evaluate((ms) => new Date(ms).toLocaleString('vi-VN', { hour: '2-digit', minute: '2-digit' }), later.getTime())], { timeout: WAIT_MS });
+		const secondRow = `#sessions tr[data-session-id="${second.id}"]`;
+		await c.click(`${secondRow} button[data-action="cancel"]`);
+		await submitDialog(c, { reason: 'Nghỉ lễ' });
+		await waitFor(c, `${secondRow}[data-state="cancelled"]`);
+		const occurrences = await api('GET', `/series/${second.series_id}/occurrences`);
+		const states = occurrences.items.map((o) => o.state).sort().join(',');
+		expect(states === 'cancelled,moved', `the occurrences are ${states}`);
+	});
+
 	await check('the open session is listed and started from the console', async () => {
 		const sessionRow = `#sessions tr[data-session-id="${session}"]`;
 		await waitFor(c, `${sessionRow}[data-state="open"]`);
@@ -450,6 +478,35 @@ try {
 		// live again: the daemon's events arrive and the video comes back
 		await waitFor(c, `${row(citizen.id)}[data-state="admitted"]`);
 		await consoleReceives(c, bp);
+	});
+
+	await check('the server unreachable (every request and WebSocket refused): plain messages, then back by itself', async () => {
+		allowed = [/net::ERR_FAILED/];
+		await c.route('**/api/v1/**', (route) => route.abort('failed'));
+		// no way to take a WebSocket route away: it refuses while `down`, then passes through
+		let down = true;
+		await c.routeWebSocket(/\/api\/v1\/ws/, (ws) => {
+			if (down)
+				ws.close({ code: 4000, reason: 'test: no server' });
+			else
+				ws.connectToServer();
+		});
+		await c.evaluate(() => window.civicBridgeConsole.client._ws.close(4000, 'test: the daemon went away'));
+		const lost = await alertText(c);
+		expect(lost.includes('Mất kết nối với máy chủ'), `the page says: ${lost}`);
+		await waitFor(c, '#connection[data-state="reconnecting"]');
+		await c.selectOption('#filter-state', 'done');
+		await c.waitForFunction(() => document.querySelector('#error').dataset.code === 'network', null, { timeout: WAIT_MS });
+		const text = await c.textContent('#error');
+		expect(text.includes('Không kết nối được với máy chủ'), `the page says: ${text}`);
+		await c.screenshot({ path: join(artifacts, 'console-server-unreachable.png'), fullPage: true });
+		down = false;
+		await c.unrouteAll({ behavior: 'ignoreErrors' });
+		await waitFor(c, '#connection[data-state="open"]');
+		await waitFor(c, '#error', 'hidden');
+		await c.selectOption('#filter-state', '');
+		await waitFor(c, `${row(citizen.id)}[data-state="admitted"]`);
+		allowed = [];
 	});
 
 	await check('remove the bridge point: it leaves the room, its page no longer publishes', async () => {

@@ -302,6 +302,20 @@ test_console(void)
 	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(opened), "state"), ==,
 			"open");
 	later = g_strdup_printf("%" G_GINT64_FORMAT, session_in(d, staff, 2 * 24 * 60));
+	/* a series with two occurrences three days on: their sessions are moved
+	 * and cancelled as occurrences */
+	{
+		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+		g_autoptr(GDateTime) day = g_date_time_add_days(now, 3);
+		g_autofree char *first = g_date_time_format(day, "%F");
+		g_autofree char *body = g_strdup_printf(
+			"{\"rrule\":\"FREQ=DAILY;COUNT=2\",\"start_time\":\"09:00\","
+			"\"duration_minutes\":60,\"kind\":\"regular\",\"title\":\"Tiếp định kỳ\","
+			"\"starts_on\":\"%s\"}",
+			first);
+		g_autoptr(JsonNode) series =
+			call(d, "POST", "/api/v1/series", d->admin_token, body, 201);
+	}
 	{
 		const char *env[] = {"CB_URL",
 				     d->url,

@@ -146,7 +146,8 @@ function onConnection(state) {
 		showAlert(t('console.connection_lost'), 'closed');
 	} else if (state === 'open' && ctx.lost) {
 		ctx.lost = false;
-		if ($('#error').dataset.code === 'closed')
+		// what the lost connection caused is over too
+		if (['closed', 'network'].includes($('#error').dataset.code))
 			showAlert(null);
 		announce(t('console.reconnected'));
 		loadAll().catch(ctx.fail);
