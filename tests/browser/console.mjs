@@ -201,8 +201,10 @@ try {
 		for (const [name, token] of [['wrong', 'cbt_' + 'A'.repeat(43)], ['expired', expiredToken]]) {
 			const page = await newPage(browser, `${name}-token`);
 			await page.goto(`${url}/web/console/`);
-			await page.fill('#token', token);
-			await page.click('#sign-in');
+			// from the keyboard: the field, then Enter
+			await page.focus('#token');
+			await page.keyboard.type(token);
+			await page.keyboard.press('Enter');
 			const text = await alertText(page);
 			expect(text.includes(VI_UNAUTHENTICATED), `the page says: ${text}`);
 			expect(await page.getAttribute('#error', 'data-code') === 'unauthenticated', 'no code on the alert');

@@ -214,6 +214,9 @@ export class Room {
 		} else if (m.type === 'recording' && (m.session_id === undefined || m.session_id === this.sessionId)) {
 			this.recording = recordingOn(m.recording ?? m);
 			announce(t(this.recording ? 'console.recording.on' : 'console.recording.off'));
+			// stopped by the daemon, not by staff: say why
+			if (!this.recording && (m.reason === 'disk-full' || m.reason === 'error'))
+				this.ctx.fail({ code: 'recording', plain: t(`console.recording.stopped.${m.reason}`, { detail: m.message ?? '' }) });
 			this.render();
 		}
 	}
@@ -372,8 +375,11 @@ export class Room {
 			this.recording = answer && 'recording' in answer ? recordingOn(answer.recording) : what === 'start';
 			this.render();
 		} catch (e) {
-			if (e.status === 404 || e.status === 405)
+			// a daemon without the recorder has no such route
+			if (e.status === 405 || (e.status === 404 && /^no route/.test(e.message)))
 				this.ctx.fail({ code: 'recording', plain: t('console.recording.unavailable') });
+			else if (e.status === 409)
+				this.ctx.fail({ code: 'recording', plain: t('console.recording.refused', { detail: e.message }) });
 			else
 				this.ctx.fail(e);
 		}
