@@ -483,6 +483,8 @@ try {
 	});
 
 	await check('the server unreachable (every request and WebSocket refused): plain messages, then back by itself', async () => {
+		// what the last reconnection read again is in: the next failures are this step's
+		await c.waitForLoadState('networkidle');
 		allowed = [/net::ERR_FAILED/];
 		await c.route('**/api/v1/**', (route) => route.abort('failed'));
 		// no way to take a WebSocket route away: it refuses while `down`, then passes through
@@ -493,21 +495,30 @@ try {
 			else
 				ws.connectToServer();
 		});
-		await c.evaluate(() => window.civicBridgeConsole.client._ws.close(4000, 'test: the daemon went away'));
-		const lost = await alertText(c);
-		expect(lost.includes('Mất kết nối với máy chủ'), `the page says: ${lost}`);
-		await waitFor(c, '#connection[data-state="reconnecting"]');
-		await c.selectOption('#filter-state', 'done');
-		await c.waitForFunction(() => document.querySelector('#error').dataset.code === 'network', null, { timeout: WAIT_MS });
-		const text = await c.textContent('#error');
-		expect(text.includes('Không kết nối được với máy chủ'), `the page says: ${text}`);
-		await c.screenshot({ path: join(artifacts, 'console-server-unreachable.png'), fullPage: true });
-		down = false;
-		await c.unrouteAll({ behavior: 'ignoreErrors' });
+		try {
+			await c.evaluate(() => window.civicBridgeConsole.client._ws.close(4000, 'test: the daemon went away'));
+			const lost = await alertText(c);
+			expect(lost.includes('Mất kết nối với máy chủ'), `the page says: ${lost}`);
+			await waitFor(c, '#connection[data-state="reconnecting"]');
+			await c.selectOption('#filter-state', 'done');
+			await c.waitForFunction(() => document.querySelector('#error').dataset.code === 'network', null, { timeout: WAIT_MS });
+			const text = await c.textContent('#error');
+			expect(text.includes('Không kết nối được với máy chủ'), `the page says: ${text}`);
+			await c.screenshot({ path: join(artifacts, 'console-server-unreachable.png'), fullPage: true });
+		} finally {
+			// the server back, whatever happened above
+			down = false;
+			await c.unrouteAll({ behavior: 'ignoreErrors' });
+		}
 		await waitFor(c, '#connection[data-state="open"]');
 		await waitFor(c, '#error', 'hidden');
 		await c.selectOption('#filter-state', '');
-		await waitFor(c, `${row(citizen.id)}[data-state="admitted"]`);
+		try {
+			await waitFor(c, `${row(citizen.id)}[data-state="admitted"]`);
+		} catch (e) {
+			console.log(`# the queue shown: ${await c.innerHTML('#queue tbody')} error: ${await c.textContent('#error')} ticket: ${JSON.stringify(await api('GET', `/tickets/${citizen.id}`))}`);
+			throw e;
+		}
 		allowed = [];
 	});
 

@@ -29,6 +29,7 @@ export class Queue {
 		this.line = [];       // the session's line (waiting, called, admitted)
 		this.others = null;   // tickets in a state outside the line, when filtered so
 		this.sessionId = null;
+		this.serial = 0;
 	}
 
 	mountFilters() {
@@ -81,16 +82,22 @@ export class Queue {
 
 	async filterChanged() {
 		const state = $('#filter-state').value;
-		this.others = null;
+		// an answer for an older filter or session is dropped, not drawn
+		const serial = ++this.serial;
+		let others = null;
 		if (OTHER_STATES.includes(state) && this.sessionId !== null) {
 			const query = new URLSearchParams({ session: String(this.sessionId), state });
 			try {
-				this.others = (await this.ctx.api.get(`/tickets?${query}`)).items ?? [];
+				others = (await this.ctx.api.get(`/tickets?${query}`)).items ?? [];
 			} catch (e) {
-				this.ctx.fail(e);
-				this.others = [];
+				if (serial === this.serial)
+					this.ctx.fail(e);
+				others = [];
 			}
 		}
+		if (serial !== this.serial)
+			return;
+		this.others = others;
 		this.render();
 	}
 
