@@ -8,9 +8,10 @@
 // opens a fresh Chromium context (empty cache) `runs` times (default 5) and
 // prints the median of: the bytes transferred on that first load (headers
 // and bodies of every response, as Chromium's network layer counts them),
-// the number of requests, DOMContentLoaded, and time to interactive: the
-// moment the page sets data-ready on <body> (its modules evaluated, its
-// first view drawn and usable), from the start of the navigation. A second
+// the number of requests, DOMContentLoaded, and time to interactive (with
+// its min and max over the runs): the moment the page sets data-ready on
+// <body> (its modules evaluated, its first view drawn and usable), from the
+// start of the navigation. A second
 // load in the same context shows what revalidation (304) costs. A page that
 // answers 404 is skipped and said so. Needs playwright-core (npm ci in
 // tests/browser) and Debian's /usr/bin/chromium; no camera is opened.
@@ -28,6 +29,11 @@ function watchReady() {
 			window.__cbReadyAt = performance.now();
 	};
 	new MutationObserver(mark).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-ready'] });
+}
+
+function spread(list, key) {
+	const values = list.map((r) => r[key]);
+	return `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`;
 }
 
 function median(values) {
@@ -61,7 +67,7 @@ async function load(page, cdp, path) {
 
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 console.log(`# ${executablePath} ${browser.version()}, ${base}, median of ${runs} cold loads`);
-console.log('page                 | first load bytes | requests | DOMContentLoaded ms | interactive ms | reload bytes (304s)');
+console.log('page                 | first load bytes | requests | DOMContentLoaded ms | interactive ms (min-max) | reload bytes (304s)');
 try {
 	for (const path of PAGES) {
 		const first = [];
@@ -95,7 +101,7 @@ try {
 		}
 		const m = (list, key) => median(list.map((r) => r[key]));
 		console.log(`${path.padEnd(20)} | ${String(m(first, 'bytes')).padStart(16)} | ${String(m(first, 'requests')).padStart(8)} | ` +
-			`${m(first, 'dcl').toFixed(1).padStart(19)} | ${m(first, 'ready').toFixed(1).padStart(14)} | ${String(m(again, 'bytes')).padStart(8)}`);
+			`${m(first, 'dcl').toFixed(1).padStart(19)} | ${m(first, 'ready').toFixed(1).padStart(7)} (${spread(first, 'ready')}) | ${String(m(again, 'bytes')).padStart(8)}`);
 	}
 } finally {
 	await browser.close();

@@ -26,6 +26,7 @@ const url = need('CB_URL');
 const staffToken = need('CB_STAFF_TOKEN');
 const operatorToken = need('CB_OPERATOR_TOKEN');
 const session = Number(need('CB_SESSION_ID'));
+const idleSession = Number(need('CB_IDLE_SESSION_ID'));
 const bridgePoint = `bp-${need('CB_BRIDGE_POINT_ID')}`;
 const artifacts = need('CB_BROWSER_ARTIFACTS');
 const executablePath = process.env.CB_CHROMIUM || '/usr/bin/chromium';
@@ -128,6 +129,28 @@ async function shot(page, name) {
 	await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+// the wall-clock time (ms) at which the page's DOM first satisfied
+// @condition, seen by a MutationObserver installed before the change: the
+// page's own moment, not when a poll from here happened to look
+async function armWatch(page, condition) {
+	await page.evaluate((source) => {
+		const test = new Function(`return (${source})`)();
+		window.__cbSeenAt = undefined;
+		const look = () => {
+			if (window.__cbSeenAt === undefined && test())
+				window.__cbSeenAt = Date.now();
+		};
+		new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+		look();
+	}, condition.toString());
+}
+
+// after armWatch(): waits for the condition; resolves the milliseconds from @since
+async function seenAfter(page, since) {
+	await page.waitForFunction(() => window.__cbSeenAt !== undefined, null, { timeout: WAIT_MS, polling: 100 });
+	return (await page.evaluate(() => window.__cbSeenAt)) - since;
+}
+
 // waits for @fn (in the page) to hold; resolves the milliseconds it took
 async function within(page, fn, arg = null, timeout = WAIT_MS) {
 	const started = Date.now();
@@ -189,9 +212,11 @@ try {
 		await shot(room, 'waiting-room-ticket-vi');
 	});
 	await check('the place moves within a second when the ticket ahead is cancelled', async () => {
+		await armWatch(room, () => document.querySelector('#position').textContent === '1');
+		const sent = Date.now();
 		await api('POST', `/tickets/${ahead.id}/cancel`);
-		const ms = await within(room, () => document.querySelector('#position').textContent === '1');
-		console.log(`# position shown ${ms} ms after the cancel was answered`);
+		const ms = await seenAfter(room, sent);
+		console.log(`# position shown ${ms} ms after the cancel was sent`);
 		expect(ms <= LIVE_MS, `it took ${ms} ms`);
 	});
 	await check('closing the tab and coming back resumes the same ticket', async () => {
@@ -214,20 +239,24 @@ try {
 
 	await check('staff call the ticket: "join now", a countdown and the ring within a second', async () => {
 		await room.click('h1'); // a gesture on the resumed page: the ring may play
-		await api('POST', `/tickets/${mine}/call`);
-		const ms = await within(room, () => {
+		await armWatch(room, () => {
 			const countdown = Number(document.querySelector('#countdown').dataset.seconds ?? 0);
 			return document.querySelector('#ticket-state').dataset.state === 'called' &&
 				!document.querySelector('#join-now').hidden && countdown > 60 && countdown <= 120;
 		});
-		console.log(`# called state shown ${ms} ms after the call was answered`);
+		const sent = Date.now();
+		await api('POST', `/tickets/${mine}/call`);
+		const ms = await seenAfter(room, sent);
+		console.log(`# called state shown ${ms} ms after the call was sent`);
 		expect(ms <= LIVE_MS, `it took ${ms} ms`);
 		expect(await room.getAttribute('#call', 'data-sound') === 'played', `sound: ${await room.getAttribute('#call', 'data-sound')}`);
 		const first = Number(await room.getAttribute('#countdown', 'data-seconds'));
 		await within(room, (s) => Number(document.querySelector('#countdown').dataset.seconds) < s, first, 5000);
 	});
-	await check('the camera preview shows while called', async () => {
+	await check('the camera preview and the microphone\'s level show while called', async () => {
 		await within(room, () => document.querySelector('#preview').videoWidth > 0);
+		// the fake microphone beeps: its level moves above silence
+		await within(room, () => !document.querySelector('#mic').hidden && document.querySelector('#mic-level').value > 0.01);
 		await shot(room, 'waiting-room-called-vi');
 	});
 	await check('after "join now" and admission the citizen decodes the hall\'s video', async () => {
@@ -269,6 +298,22 @@ try {
 		await shot(page, 'waiting-room-cancelled-vi');
 		await page.click('#register-again');
 		await page.locator('#register-form').waitFor({ timeout: WAIT_MS });
+		await context.close();
+	});
+	await check('the links of a finished and of a refused ticket show plain messages', async () => {
+		const held = await room.evaluate(() => JSON.parse(localStorage.getItem('civic-bridge.ticket')));
+		expect(held.id === mine, 'the page keeps another ticket');
+		const refused = await api('POST', '/register', null, { category: 'complaint', summary: 'Khiếu nại trùng lặp' });
+		await api('POST', `/tickets/${refused.id}/refuse`, staffToken, { reason: 'already-resolved' });
+		const context = await newContext();
+		for (const [ticket, state, words] of [[held, 'done', 'đã xong'], [refused, 'refused', 'Lý do: vụ việc đã được giải quyết']]) {
+			const page = await openPage(context, `${state}-link`, `/web/waiting-room/#ticket=${ticket.id}&token=${encodeURIComponent(ticket.token)}`);
+			await page.locator(`#ticket-state[data-state="${state}"]`).waitFor({ timeout: WAIT_MS });
+			expect((await page.textContent('#ticket-message')).includes(words), await page.textContent('#ticket-message'));
+			expect(await page.isVisible('#register-again'), 'no way to register again');
+			await shot(page, `waiting-room-${state}-vi`);
+			await page.close();
+		}
 		await context.close();
 	});
 	await check('a wrong ticket link says so plainly and offers the form', async () => {
@@ -314,6 +359,20 @@ try {
 		await api('POST', `/tickets/${id}/cancel`);
 		await context.close();
 	});
+	await check('called before any click on the page: no sound, the call box flashes and says so', async () => {
+		const ticket = await api('POST', '/register', null, { category: 'recommendation', summary: 'Kiến nghị chiếu sáng' });
+		const context = await newContext();
+		const page = await openPage(context, 'no-gesture', `/web/waiting-room/#ticket=${ticket.id}&token=${encodeURIComponent(ticket.token)}`);
+		await page.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
+		await api('POST', `/tickets/${ticket.id}/call`);
+		await page.locator('#call[data-sound="blocked"]').waitFor({ timeout: WAIT_MS });
+		expect(await page.isVisible('#sound-note'), 'the page does not say the ring was blocked');
+		expect(await page.isVisible('#join-now'), 'no "join now"');
+		await api('POST', `/tickets/${ticket.id}/cancel`);
+		await page.locator('#ticket-state[data-state="cancelled"]').waitFor({ timeout: WAIT_MS });
+		expect(await page.isHidden('#call'), 'the call box stays');
+		await context.close();
+	});
 	await check('a lost connection is said plainly and recovered', async () => {
 		const context = await newContext();
 		const page = await openPage(context, 'lost', '/web/waiting-room/');
@@ -354,6 +413,15 @@ try {
 		expect(Number(await bp.inputValue('#session')) === session, `session ${await bp.inputValue('#session')}`);
 		await bp.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT_MS });
 	});
+	await check('a session that is not live cannot be joined: a plain message', async () => {
+		await bp.selectOption('#session', String(idleSession));
+		await bp.click('#join');
+		await bp.locator('#error[data-code="conflict"]').waitFor({ timeout: WAIT_MS });
+		expect((await bp.textContent('#error')).includes('phiên chưa bắt đầu'), await bp.textContent('#error'));
+		expect(await bp.isEnabled('#join'), 'Join stays disabled');
+		await shot(bp, 'bridge-point-not-live-vi');
+		await bp.selectOption('#session', String(session));
+	});
 	await check('the bridge point joins and decodes the hall', async () => {
 		await bp.click('#join');
 		await videoDecodes(bp, 'video[data-slot="hall"]', 'hall');
@@ -388,6 +456,14 @@ try {
 		expect((await bp.textContent('#tickets tbody')).includes('Denunciation'), 'the table is not redrawn in English');
 		await shot(bp, 'bridge-point-live-en');
 		await bp.click('#lang');
+	});
+	await check('the session ends: the bridge-point page leaves the room and says so', async () => {
+		await api('POST', `/sessions/${session}/end`);
+		await bp.locator('#leave').waitFor({ state: 'hidden', timeout: WAIT_MS });
+		expect(await bp.isVisible('#join'), 'no Join after the end');
+		expect((await bp.textContent('#live-state')) === 'Điểm cầu đã rời buổi tiếp.', await bp.textContent('#live-state'));
+		// an ended session is no longer offered (a session event redraws the list)
+		await bp.locator(`#session option[value="${session}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
 	});
 	await check('no console errors on any page', async () => {
 		if (consoleErrors.length > 0)

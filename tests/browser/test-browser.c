@@ -208,7 +208,7 @@ test_pages(void)
 	g_autoptr(JsonNode) bp = NULL;
 	g_autoptr(JsonNode) started = NULL;
 	g_autofree char *staff = NULL, *op_token = NULL, *out = NULL;
-	g_autofree char *session = NULL, *bp_id = NULL, *start = NULL;
+	g_autofree char *session = NULL, *idle = NULL, *bp_id = NULL, *start = NULL;
 	g_auto(GStrv) lines = NULL;
 	gint64 live;
 	int status;
@@ -233,6 +233,7 @@ test_pages(void)
 	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", live);
 	started = call(d, "POST", start, staff, NULL, 200);
 	session = g_strdup_printf("%" G_GINT64_FORMAT, live);
+	idle = g_strdup_printf("%" G_GINT64_FORMAT, new_session(d, staff));
 	{
 		const char *env[] = {"CB_URL",
 				     d->url,
@@ -242,6 +243,8 @@ test_pages(void)
 				     op_token,
 				     "CB_SESSION_ID",
 				     session,
+				     "CB_IDLE_SESSION_ID",
+				     idle,
 				     "CB_BRIDGE_POINT_ID",
 				     bp_id,
 				     "CB_BROWSER_ARTIFACTS",

@@ -90,6 +90,11 @@ function makeClient(token) {
 			drawSessions();
 		}
 	});
+	// the session ended, or the hall removed this bridge point: out of the room
+	client.addEventListener('peer-left', (e) => {
+		if (e.detail.handle === 'camera' && live.session !== null && e.detail.reason !== 'replaced')
+			leave();
+	});
 	window.civicBridgePoint = { client, live }; // what the browser tests read
 	return client.connect(null, token);
 }
@@ -114,8 +119,12 @@ async function join() {
 		$('#session').disabled = true;
 	} catch (e) {
 		await live.leave();
-		say(e.code === 'conflict' ? 'bp.live.not_live' : null);
-		alertError(e);
+		say(null);
+		// conflict: the session is not live, or this bridge point is connected elsewhere
+		if (e.code === 'conflict')
+			showAlert(t('bp.live.not_live'), e.code);
+		else
+			alertError(e);
 		$('#join').disabled = false;
 	}
 }

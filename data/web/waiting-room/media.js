@@ -3,6 +3,7 @@
 // the camera and microphone published as `citizen` and the hall received.
 import { openCamera } from '../civic-bridge-client.js';
 import { $ } from '../app/dom.js';
+import { levelOf } from './sound.js';
 
 const PUBLISH = 'citizen';
 const HALL = 'see-hall';
@@ -29,7 +30,23 @@ export class CitizenMedia {
 			video.play().catch(() => {}); // muted: allowed; a failure only leaves it still
 		}
 		$('#media').hidden = false;
+		this.meter();
 		return this.camera;
+	}
+
+	/** Shows the microphone's level in #mic-level, once sound is allowed
+	 * (a gesture on the page): the citizen sees that they will be heard. */
+	meter() {
+		if (this.level || !this.camera)
+			return;
+		this.level = levelOf(this.camera);
+		if (!this.level)
+			return;
+		const out = $('#mic-level');
+		$('#mic').hidden = false;
+		this.meterTimer = setInterval(() => {
+			out.value = Math.round(this.level() * 100) / 100;
+		}, 100);
 	}
 
 	/** Publishes the camera and receives the hall in @sessionId (once). */
@@ -92,6 +109,9 @@ export class CitizenMedia {
 		this.client.leave(HALL).catch(() => {});
 		this.camera?.getTracks().forEach((track) => track.stop());
 		this.camera = null;
+		clearInterval(this.meterTimer);
+		this.level = null;
+		$('#mic').hidden = true;
 		this.joined = false;
 		this.joining = null;
 		for (const id of ['#preview', '#hall-video'])

@@ -52,3 +52,21 @@ export function ring() {
 	beep(now + 0.7, 880, 0.4);
 	return true;
 }
+
+/** A function giving the loudness (0 to 1) of @stream's microphone, or
+ * null while sound is not allowed yet (no gesture on the page). */
+export function levelOf(stream) {
+	if (!context || stream.getAudioTracks().length === 0)
+		return null;
+	const analyser = context.createAnalyser();
+	analyser.fftSize = 512;
+	context.createMediaStreamSource(stream).connect(analyser); // not to the speakers
+	const samples = new Float32Array(analyser.fftSize);
+	return () => {
+		analyser.getFloatTimeDomainData(samples);
+		let peak = 0;
+		for (const v of samples)
+			peak = Math.max(peak, Math.abs(v));
+		return Math.min(1, peak);
+	};
+}

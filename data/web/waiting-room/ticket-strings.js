@@ -29,6 +29,10 @@ register({
 		'session.live': 'Đang diễn ra',
 		'session.ended': 'Đã kết thúc',
 		'session.cancelled': 'Đã huỷ',
+		'refuse.not-competent': 'việc này không thuộc thẩm quyền của cơ quan',
+		'refuse.already-resolved': 'vụ việc đã được giải quyết',
+		'refuse.abusive': 'có hành vi gây rối hoặc xúc phạm',
+		'refuse.incomplete': 'thông tin chưa đầy đủ',
 	},
 	en: {
 		'category.complaint': 'Complaint',
@@ -56,6 +60,10 @@ register({
 		'session.live': 'In progress',
 		'session.ended': 'Ended',
 		'session.cancelled': 'Cancelled',
+		'refuse.not-competent': 'the matter is not within this office\'s competence',
+		'refuse.already-resolved': 'the matter has already been resolved',
+		'refuse.abusive': 'disruptive or abusive behaviour',
+		'refuse.incomplete': 'the information is incomplete',
 	},
 });
 

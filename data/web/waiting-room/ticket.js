@@ -150,7 +150,7 @@ export class TicketPage {
 	_message(ticket) {
 		let text = null;
 		if (ticket.state === 'refused')
-			text = ticket.refuse_reason ? t('wr.end.refused', { reason: ticket.refuse_reason }) : t('wr.end.refused_plain');
+			text = ticket.refuse_reason ? t('wr.end.refused', { reason: word('refuse', ticket.refuse_reason) }) : t('wr.end.refused_plain');
 		else if (ENDED.includes(ticket.state))
 			text = t(`wr.end.${ticket.state}`);
 		else if (ticket.state === 'deferred')
@@ -233,6 +233,7 @@ export class TicketPage {
 
 	_joinNow() {
 		this.ready = true;
+		this.media.meter(); // the click allows sound: the microphone's level can show
 		show('join-now', false);
 		if (this.ticket?.state === 'admitted')
 			this._join();
