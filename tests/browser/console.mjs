@@ -526,6 +526,7 @@ try {
 		await c.click(`${peerRow(bp)} button[data-action="remove"]`);
 		await waitFor(c, `${peerRow(bp)}[data-state="left"]`);
 		await bpPage.waitForFunction(() => !window.civicBridgePoint.client.handles.includes('camera'), null, { timeout: WAIT_MS });
+		await waitFor(bpPage, '#join', 'visible'); // the page left the room and offers to join again
 		await c.locator(`#grid video[data-slot="${bp}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
 	});
 
