@@ -506,9 +506,10 @@ try {
 			expect(text.includes('Không kết nối được với máy chủ'), `the page says: ${text}`);
 			await c.screenshot({ path: join(artifacts, 'console-server-unreachable.png'), fullPage: true });
 		} finally {
-			// the server back, whatever happened above
-			down = false;
+			// the server back, whatever happened above: its HTTP side first, so
+			// that what the page reads again on reconnecting gets through
 			await c.unrouteAll({ behavior: 'ignoreErrors' });
+			down = false;
 		}
 		await waitFor(c, '#connection[data-state="open"]');
 		await waitFor(c, '#error', 'hidden');
