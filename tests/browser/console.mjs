@@ -84,7 +84,8 @@ function watchConsole(page, name) {
 }
 
 async function newPage(browser, name, options = {}) {
-	const context = await browser.newContext({ viewport: options.viewport ?? { width: 1200, height: 900 } });
+	// staff sit in the office: "today" on the page is the office's day
+	const context = await browser.newContext({ viewport: options.viewport ?? { width: 1200, height: 900 }, timezoneId: 'Asia/Ho_Chi_Minh' });
 	const page = await context.newPage();
 	page.setDefaultTimeout(WAIT_MS);
 	watchConsole(page, name);
