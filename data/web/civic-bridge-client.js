@@ -210,6 +210,11 @@ export class CivicBridgeClient extends EventTarget {
 		return this._request({ type: 'mute', session_id: sessionId, peer: publisherId, audio, video });
 	}
 
+	/** Staff: removes a peer from the room by its room id ('bp-3'). */
+	remove(sessionId, peerId) {
+		return this._request({ type: 'remove', session_id: sessionId, peer: peerId });
+	}
+
 	/** Leaves every peer and closes the WebSocket for good. */
 	close() {
 		this._closing = true;
@@ -269,7 +274,11 @@ export class CivicBridgeClient extends EventTarget {
 			this._ws = ws;
 			let hello = false;
 			let refusal = null;
-			ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', token: this._token }));
+			// a socket closed as it opened is not written to (the browser would log an error)
+			ws.onopen = () => {
+				if (ws.readyState === WebSocket.OPEN)
+					ws.send(JSON.stringify({ type: 'auth', token: this._token }));
+			};
 			ws.onmessage = (event) => {
 				let message;
 				try {
@@ -388,7 +397,7 @@ export class CivicBridgeClient extends EventTarget {
 	// an error before the pong belongs to @message (errors name no peer).
 	_request(message, fenced = true) {
 		return new Promise((resolve, reject) => {
-			if (!this._ws || this.state !== 'open') {
+			if (!this._ws || this.state !== 'open' || this._ws.readyState !== WebSocket.OPEN) {
 				reject(new CivicBridgeError('network', 'not connected to civic-bridge', message.peer ?? null));
 				return;
 			}

@@ -6,7 +6,8 @@
  * tests/browser/hall-and-bridge-point.mjs (playwright-core driving Debian's
  * /usr/bin/chromium with a fake camera and microphone) and checks what it
  * reports. A missing node, Chromium or node_modules fails the test with what
- * to do: tools/install-deps installs all three.
+ * to do: tools/install-deps installs all three. The staff console gets a test
+ * of its own (tests/browser/console.mjs), run the same way.
  */
 #include <string.h>
 
@@ -49,11 +50,12 @@ call(CbTestDaemon *d, const char *method, const char *path, const char *token, c
 	return answer;
 }
 
+/* an ad-hoc session starting @minutes from now */
 static gint64
-new_session(CbTestDaemon *d, const char *staff)
+session_in(CbTestDaemon *d, const char *staff, int minutes)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autoptr(GDateTime) start = g_date_time_add_minutes(now, 10);
+	g_autoptr(GDateTime) start = g_date_time_add_minutes(now, minutes);
 	g_autofree char *iso = g_date_time_format_iso8601(start);
 	g_autofree char *body = g_strdup_printf("{\"title\":\"Tiếp công dân\",\"kind\":\"regular\","
 						"\"starts_at\":\"%s\",\"duration_minutes\":180}",
@@ -61,6 +63,12 @@ new_session(CbTestDaemon *d, const char *staff)
 	g_autoptr(JsonNode) session = call(d, "POST", "/api/v1/sessions", staff, body, 201);
 
 	return json_object_get_int_member(json_node_get_object(session), "id");
+}
+
+static gint64
+new_session(CbTestDaemon *d, const char *staff)
+{
+	return session_in(d, staff, 10);
 }
 
 /* node, the script's node_modules and Chromium: a clear failure when one is missing */
@@ -255,6 +263,92 @@ test_pages(void)
 	g_assert_nonnull(strstr(out, " 0 failed"));
 }
 
+/* the staff console (data/web/console/) against the real daemon: a bridge
+ * point, its operator's token, a staff token and an expired one, and a
+ * session that is open but not started (the console starts it); then
+ * tests/browser/console.mjs, which checks what the console shows and does
+ * and what the daemon's API says after each action */
+static void
+test_console(void)
+{
+	const char *root = g_getenv("CB_SOURCE_ROOT");
+	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
+	g_autofree char *script = g_build_filename(browser_dir, "console.mjs", NULL);
+	g_autofree char *node = find_tools(browser_dir);
+	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) bp = NULL, opened = NULL;
+	g_autofree char *staff = NULL, *expired = NULL, *op_token = NULL, *out = NULL;
+	g_autofree char *session = NULL, *bp_id = NULL, *path = NULL, *later = NULL;
+	g_auto(GStrv) lines = NULL;
+	gint64 id;
+	int status;
+
+	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
+				     "stats-interval-seconds=1\n");
+	if (!cb_test_daemon_start(d, &error))
+		g_error("daemon did not start: %s", error->message);
+	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
+	expired = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0,
+					     g_get_real_time() - (gint64)3600 * G_USEC_PER_SEC);
+	bp = call(d, "POST", "/api/v1/bridge-points", d->admin_token,
+		  "{\"code\":\"dong-anh\",\"name\":\"Xã Đông Anh\"}", 201);
+	id = json_object_get_int_member(json_node_get_object(bp), "id");
+	bp_id = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	op_token = cb_test_daemon_issue_token(d, CB_ROLE_OPERATOR, id, 0, 0);
+	/* one that opens by itself (it starts within open-before-minutes), and
+	 * one two days on, still scheduled */
+	id = new_session(d, staff);
+	session = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT, id);
+	opened = call(d, "GET", path, staff, NULL, 200);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(opened), "state"), ==,
+			"open");
+	later = g_strdup_printf("%" G_GINT64_FORMAT, session_in(d, staff, 2 * 24 * 60));
+	/* a series with two occurrences three days on: their sessions are moved
+	 * and cancelled as occurrences */
+	{
+		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+		g_autoptr(GDateTime) day = g_date_time_add_days(now, 3);
+		g_autofree char *first = g_date_time_format(day, "%F");
+		g_autofree char *body = g_strdup_printf(
+			"{\"rrule\":\"FREQ=DAILY;COUNT=2\",\"start_time\":\"09:00\","
+			"\"duration_minutes\":60,\"kind\":\"regular\",\"title\":\"Tiếp định kỳ\","
+			"\"starts_on\":\"%s\"}",
+			first);
+		g_autoptr(JsonNode) series =
+			call(d, "POST", "/api/v1/series", d->admin_token, body, 201);
+	}
+	{
+		const char *env[] = {"CB_URL",
+				     d->url,
+				     "CB_STAFF_TOKEN",
+				     staff,
+				     "CB_EXPIRED_TOKEN",
+				     expired,
+				     "CB_OPERATOR_TOKEN",
+				     op_token,
+				     "CB_SESSION_ID",
+				     session,
+				     "CB_LATER_SESSION_ID",
+				     later,
+				     "CB_BRIDGE_POINT_ID",
+				     bp_id,
+				     "CB_BROWSER_ARTIFACTS",
+				     g_getenv("CB_BROWSER_ARTIFACTS"),
+				     NULL};
+		status = run_node(node, script, env, &out);
+	}
+	lines = g_strsplit(out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_test_message("%s", lines[i]);
+	if (status != 0)
+		g_error("the console's browser test failed (exit %d); its report is above", status);
+	g_assert_null(strstr(out, "not ok"));
+	g_assert_nonnull(strstr(out, "the console decodes the bridge point's video"));
+	g_assert_nonnull(strstr(out, " 0 failed"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,5 +357,6 @@ main(int argc, char **argv)
 		g_error("CB_BROWSER_ARTIFACTS is not set; run the tests with meson test");
 	g_test_add_func("/civic-bridge/browser/hall-and-bridge-point", test_hall_and_bridge_point);
 	g_test_add_func("/civic-bridge/browser/pages", test_pages);
+	g_test_add_func("/civic-bridge/browser/console", test_console);
 	return g_test_run();
 }
