@@ -43,7 +43,9 @@ cb_ctl_globals_entries(CbCtlGlobals *globals, GOptionEntry *entries)
 		{"format", 0, 0, G_OPTION_ARG_STRING, &globals->format,
 		 "Output: table (default) or json", "FORMAT"},
 		{"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &globals->state_dir,
-		 "State directory, for init-admin only", "DIR"},
+		 "State directory, for the commands that work without a daemon (init-admin, "
+		 "recording verify and export)",
+		 "DIR"},
 		{NULL},
 	};
 

@@ -79,6 +79,9 @@ cb_ctl_export_catch_signals(GCancellable *cancellable)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* progress goes to stderr: a reader that went away (a closed pipe) must
+	 * not kill the export before it cleans up; the writes just fail */
+	signal(SIGPIPE, SIG_IGN);
 	g_thread_unref(g_thread_new("cb-export-signals", cb_ctl_export_signal_thread,
 				    g_object_ref(cancellable)));
 }

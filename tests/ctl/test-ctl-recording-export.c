@@ -351,6 +351,34 @@ test_interrupted(void)
 	assert_workspace_holds(NULL);
 }
 
+/* whoever read its progress went away (a closed pipe): it still finishes */
+static void
+test_progress_reader_gone(void)
+{
+	g_autofree char *output = output_path("reader-gone.webm");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) process =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				 &error, cb_test_program("CB_CTL_PATH"), "--state-dir", state,
+				 "recording", "export", "7", "--output", output, NULL);
+	g_autoptr(GDataInputStream) err = NULL;
+	g_autofree char *first = NULL;
+
+	g_assert_no_error(error);
+	err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(process));
+	first = g_data_input_stream_read_line(err, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(first);
+	g_assert_true(g_input_stream_close(G_INPUT_STREAM(err), NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_wait(process, NULL, &error));
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+	g_assert_cmpfloat_with_epsilon(cb_test_recording_discover(output, NULL), 3.0, 1.0);
+	assert_workspace_holds("reader-gone.webm");
+	g_assert_cmpint(g_unlink(output), ==, 0);
+}
+
 /* a copy of the recording's folder, damaged by @shell (run inside it) */
 static char *
 damaged_copy(const char *name, const char *shell)
@@ -443,6 +471,8 @@ main(int argc, char **argv)
 	g_test_add_func("/civic-bridge/ctl-recording-export/confidential-alone",
 			test_confidential_alone);
 	g_test_add_func("/civic-bridge/ctl-recording-export/interrupted", test_interrupted);
+	g_test_add_func("/civic-bridge/ctl-recording-export/progress-reader-gone",
+			test_progress_reader_gone);
 	g_test_add_func("/civic-bridge/ctl-recording-export/bad-recordings", test_bad_recordings);
 	g_test_add_func("/civic-bridge/ctl-recording-export/bad-requests", test_bad_requests);
 	status = g_test_run();
