@@ -3,11 +3,14 @@
 // turned into an ApiError whose code names a message in strings.js.
 
 export class ApiError extends Error {
-	constructor(status, code, message) {
+	constructor(status, code, message, startedAt = performance.now()) {
 		super(message);
 		this.name = 'ApiError';
 		this.status = status;
 		this.code = code;
+		// when the failed request was sent: an answer that comes after the
+		// page knows the server is back may be older than that news
+		this.startedAt = startedAt;
 	}
 }
 
@@ -17,6 +20,7 @@ export class Api {
 	}
 
 	async request(method, path, body = undefined) {
+		const startedAt = performance.now();
 		const headers = { Accept: 'application/json' };
 		if (this.token)
 			headers.Authorization = `Bearer ${this.token}`;
@@ -31,7 +35,7 @@ export class Api {
 				cache: 'no-store',
 			});
 		} catch (e) {
-			throw new ApiError(0, 'network', e.message);
+			throw new ApiError(0, 'network', e.message, startedAt);
 		}
 		const text = await response.text();
 		let data = null;
@@ -40,13 +44,13 @@ export class Api {
 				data = JSON.parse(text);
 			} catch {
 				if (response.ok)
-					throw new ApiError(response.status, 'bad_response', 'the answer is not JSON');
+					throw new ApiError(response.status, 'bad_response', 'the answer is not JSON', startedAt);
 			}
 		}
 		if (!response.ok) {
 			const error = data?.error ?? {};
 			throw new ApiError(response.status, error.code ?? `http_${response.status}`,
-				error.message ?? response.statusText);
+				error.message ?? response.statusText, startedAt);
 		}
 		return data;
 	}

@@ -36,6 +36,10 @@ function messageOf(error) {
 }
 
 ctx.fail = (error) => {
+	// a request sent before the connection came back, failing after it: the
+	// server is reachable again, and the reconnection has read everything anew
+	if (error?.code === 'network' && error.startedAt < (ctx.reconnectedAt ?? 0))
+		return;
 	if (error?.code === 'unauthenticated') {
 		signOut(messageOf(error));
 		return;
@@ -146,6 +150,7 @@ function onConnection(state) {
 		showAlert(t('console.connection_lost'), 'closed');
 	} else if (state === 'open' && ctx.lost) {
 		ctx.lost = false;
+		ctx.reconnectedAt = performance.now();
 		// what the lost connection caused is over too
 		if (['closed', 'network'].includes($('#error').dataset.code))
 			showAlert(null);
