@@ -90,6 +90,8 @@ export async function openCamera(constraints = { audio: true, video: true }) {
  * - `track` {handle, slot, track, stream}
  * - `room` {session_id, event, id, role, kind, slot, via, state, reason}: staff
  * - `floor-changed` {session_id, peer}, `muted` {session_id, peer, audio, video}: staff
+ * - `recording` {session_id, active, reason}: whether the session is being
+ *   recorded, when a peer joins and at every change (also as a `message`)
  * - `message`: every other message of the daemon (queue, session, ticket...)
  * - `error` {code, message, handle}
  */
@@ -463,6 +465,10 @@ export class CivicBridgeClient extends EventTarget {
 		case 'muted':
 			this._emit(message.type, message);
 			return;
+		case 'recording':
+			this._emit('recording', { session_id: message.session_id, active: message.active === true, reason: message.reason ?? null });
+			this._emit('message', message);
+			return;
 		default:
 			this._emit('message', message);
 		}
@@ -497,6 +503,9 @@ export class CivicBridgeClient extends EventTarget {
 				return;
 			peer.joined = true;
 			peer.id = joined?.id ?? null;
+			// everyone in the room is told whether it is recorded
+			if (typeof joined?.recording === 'boolean')
+				this._emit('recording', { session_id: peer.sessionId, active: joined.recording, reason: null });
 			if (peer.publisher)
 				peer.slot = peer.id;
 			await this._negotiate(peer, toIceServers(joined?.ice_servers));

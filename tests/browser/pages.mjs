@@ -269,6 +269,12 @@ try {
 		await hall.waitForFunction(async () => (await window.civicBridgeTest.framesDecoded('citizen')) > 5, null, { timeout: WAIT_MS, polling: 250 });
 		await shot(room, 'waiting-room-admitted-vi');
 	});
+	await check('staff start recording: the citizen is told at once', async () => {
+		expect(await room.isHidden('#recording-notice'), 'a notice before any recording');
+		await api('POST', `/sessions/${session}/recording/start`);
+		await room.locator('#recording-notice[data-state="on"]').waitFor({ timeout: WAIT_MS });
+		expect((await room.textContent('#recording-notice')).includes('đang được ghi hình'), await room.textContent('#recording-notice'));
+	});
 	await check('English after switching, kept for the next page', async () => {
 		await room.click('#lang');
 		expect(await room.getAttribute('html', 'lang') === 'en', 'html lang is not en');
@@ -427,6 +433,9 @@ try {
 		await videoDecodes(bp, 'video[data-slot="hall"]', 'hall');
 		expect(await bp.isHidden('#join') && await bp.isVisible('#leave'), 'Join is still offered');
 	});
+	await check('joining a recorded session, the bridge point is told it is recorded', async () => {
+		await bp.locator('#recording-notice[data-state="on"]').waitFor({ timeout: WAIT_MS });
+	});
 	await check('the hall receives the bridge point and gives it the floor; the bridge point sees the floor', async () => {
 		await hall.waitForFunction(async (s) => (await window.civicBridgeTest.framesDecoded(s)) > 5, bridgePoint, { timeout: WAIT_MS, polling: 250 });
 		await hall.evaluate(([s, id]) => window.civicBridgeTest.client.setFloor(Number(s), id), [session, bridgePoint]);
@@ -454,8 +463,13 @@ try {
 		expect((await bp.textContent('#tickets thead')).includes('Summary'), 'table head not English');
 		expect((await bp.textContent('#live-state')).startsWith('The bridge point is in the reception'), await bp.textContent('#live-state'));
 		expect((await bp.textContent('#tickets tbody')).includes('Denunciation'), 'the table is not redrawn in English');
+		expect((await bp.textContent('#recording-notice')).includes('being recorded'), await bp.textContent('#recording-notice'));
 		await shot(bp, 'bridge-point-live-en');
 		await bp.click('#lang');
+	});
+	await check('staff stop the recording: the notice goes', async () => {
+		await api('POST', `/sessions/${session}/recording/stop`);
+		await bp.locator('#recording-notice').waitFor({ state: 'hidden', timeout: WAIT_MS });
 	});
 	await check('the session ends: the bridge-point page leaves the room and says so', async () => {
 		await api('POST', `/sessions/${session}/end`);

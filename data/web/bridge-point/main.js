@@ -12,6 +12,7 @@ import { Api, errorKey } from '../app/api.js';
 import { $, formatTime, h, showAlert, takeFragment } from '../app/dom.js';
 import { language, mountLanguageSwitch, onLanguageChange, start, t } from '../app/i18n.js';
 import { word } from '../waiting-room/ticket-strings.js';
+import { followRecording } from '../app/recording-notice.js';
 import { BridgeLive } from './live.js';
 import { TicketTable } from './tickets.js';
 import { mountWalkIn } from './walk-in.js';
@@ -24,6 +25,7 @@ let client = null;
 let live = null;
 let table = null;
 let sessions = [];
+let hideRecording = () => {};
 
 function alertError(e) {
 	showAlert(t(errorKey(e), { detail: e.message }), e.code);
@@ -79,6 +81,7 @@ function showConnection(state) {
 function makeClient(token) {
 	client = new CivicBridgeClient();
 	live = new BridgeLive(client);
+	hideRecording = followRecording(client, $('#recording-notice'), () => live.session);
 	client.addEventListener('connection', (e) => showConnection(e.detail.state));
 	client.addEventListener('error', (e) => showAlert(t(errorKey(e.detail), { detail: e.detail.message }), e.detail.code));
 	client.addEventListener('message', (e) => {
@@ -131,6 +134,7 @@ async function join() {
 
 async function leave() {
 	await live.leave();
+	hideRecording();
 	$('#leave').hidden = true;
 	$('#join').hidden = false;
 	$('#join').disabled = false;

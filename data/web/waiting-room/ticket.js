@@ -6,6 +6,7 @@ import { CivicBridgeClient } from '../civic-bridge-client.js';
 import { Api, errorKey } from '../app/api.js';
 import { $, announce, showAlert } from '../app/dom.js';
 import { onLanguageChange, t } from '../app/i18n.js';
+import { followRecording } from '../app/recording-notice.js';
 import { CitizenMedia } from './media.js';
 import { ring } from './sound.js';
 import { minutes, word } from './ticket-strings.js';
@@ -36,6 +37,8 @@ export class TicketPage {
 		this.api = new Api(token);
 		this.client = new CivicBridgeClient();
 		this.media = new CitizenMedia(this.client);
+		// the citizen is told the session is recorded once in the room
+		followRecording(this.client, $('#recording-notice'), () => this.ticket?.session_id);
 		this.ticket = null;
 		this.ready = false; // "join now" pressed
 		this.rungFor = null;
