@@ -497,6 +497,8 @@ export class CivicBridgeClient extends EventTarget {
 				return;
 			peer.joined = true;
 			peer.id = joined?.id ?? null;
+			// the daemon's [media] max-peers-per-connection, for pages that open many peers
+			this.maxPeers = joined?.max_peers ?? this.maxPeers ?? null;
 			if (peer.publisher)
 				peer.slot = peer.id;
 			await this._negotiate(peer, toIceServers(joined?.ice_servers));
