@@ -303,7 +303,7 @@ export class Room {
 	// many tiles are missing and what raises the bound
 	tooMany(slot, e) {
 		this.notShown.add(slot);
-		const max = this.ctx.client.maxPeers ?? Number(/at most (\d+)/.exec(e.message ?? '')?.[1]) ?? '?';
+		const max = this.ctx.client.maxPeers ?? Number(/at most (\d+)/.exec(e.message ?? '')?.[1]);
 		this.ctx.fail({
 			code: 'too_large',
 			plain: t('console.room.too_many', { max: Number.isFinite(max) ? max : '?', count: this.notShown.size }),
