@@ -15,7 +15,7 @@
 
 #include "cb-api-webrtc-http.h"
 
-/* each token holds its own viewers (at most CB_MEDIA_MAX_PEERS_PER_OWNER):
+/* each token holds its own viewers (at most [media] max-peers-per-connection):
  * another token's resource is unknown to it */
 static char *
 cb_whep_owner(CbHttpRequest *request)

@@ -11,7 +11,7 @@
 
 #include "cb-api-webrtc-http.h"
 
-/* one owner per bridge point, so CB_MEDIA_MAX_PEERS_PER_OWNER bounds each
+/* one owner per bridge point, so [media] max-peers-per-connection bounds each
  * bridge point's WHIP peers rather than all of them together */
 static char *
 cb_whip_owner(gint64 bridge_point_id)

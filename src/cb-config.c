@@ -310,6 +310,14 @@ static const CbKeySpec cb_config_spec[] = {
 	 CB_OFF(media_max_peers),
 	 2,
 	 10000},
+	{{"media", "max-peers-per-connection", "40",
+	  "Peers one WebSocket connection (or one WHIP or WHEP owner) holds at most; the hall's "
+	  "console needs one per bridge point plus three. Not more than max-peers.",
+	  FALSE},
+	 CB_KEY_UINT,
+	 CB_OFF(media_max_peers_per_connection),
+	 1,
+	 200},
 	{{"media", "keyframe-interval-ms", "500",
 	  "Keyframe requests to one publisher are merged to one per this interval.", FALSE},
 	 CB_KEY_UINT,
@@ -813,6 +821,13 @@ cb_config_load(const char *path, gboolean required, GPtrArray **warnings, GError
 			    "%s: [media] turn-servers needs [media] turn-secret, the secret "
 			    "the TURN servers check credentials with",
 			    path);
+		return NULL;
+	}
+	if (config->media_max_peers_per_connection > config->media_max_peers) {
+		g_set_error(error, CB_ERROR, CB_ERROR_CONFIG,
+			    "%s: [media] max-peers-per-connection (%u) is more than [media] "
+			    "max-peers (%u); lower max-peers-per-connection",
+			    path, config->media_max_peers_per_connection, config->media_max_peers);
 		return NULL;
 	}
 	if (warnings != NULL)

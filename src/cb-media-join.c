@@ -169,9 +169,12 @@ cb_media_rooms_join(CbMediaRooms *self, const CbTokenRecord *caller, const char 
 			    "peer '%s' exists; leave it first or choose another", handle);
 		return NULL;
 	}
-	if (cb_media_rooms_count_owned(self, owner) >= CB_MEDIA_MAX_PEERS_PER_OWNER) {
+	/* [media] max-peers-per-connection; the browser console falls back on
+	 * the number in this message to say why pictures are missing */
+	if (cb_media_rooms_count_owned(self, owner) >= self->media.max_peers_per_owner) {
 		g_set_error(error, CB_ERROR, CB_ERROR_TOO_LARGE,
-			    "one connection holds at most %u peers", CB_MEDIA_MAX_PEERS_PER_OWNER);
+			    "one connection holds at most %u peers",
+			    self->media.max_peers_per_owner);
 		return NULL;
 	}
 	if (publisher) {

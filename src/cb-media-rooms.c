@@ -497,6 +497,12 @@ cb_media_rooms_get_ice_servers(CbMediaRooms *self)
 	return self->ice_servers;
 }
 
+guint
+cb_media_rooms_get_max_peers_per_owner(CbMediaRooms *self)
+{
+	return self->media.max_peers_per_owner;
+}
+
 gboolean
 cb_media_rooms_has_room(CbMediaRooms *self, gint64 session_id)
 {

@@ -166,6 +166,9 @@ cb_ws_media_join_cb(const CbWsPeer *peer, guint client_id, const char *type, Jso
 	cb_ws_media_add_string(builder, "slot", info->slot);
 	json_builder_set_member_name(builder, "recording");
 	json_builder_add_boolean_value(builder, cb_media_rooms_get_recording(self->rooms, session));
+	/* so a client that opens many peers (the console) knows how many fit */
+	json_builder_set_member_name(builder, "max_peers");
+	json_builder_add_int_value(builder, cb_media_rooms_get_max_peers_per_owner(self->rooms));
 	cb_ws_media_add_ice_servers(self, builder, info->id);
 	json_builder_end_object(builder);
 	cb_ws_media_send(self, client_id, builder);

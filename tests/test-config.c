@@ -76,6 +76,8 @@ test_defaults_without_file(ConfigFixture *f, gconstpointer data)
 	g_assert_cmpuint(config->max_json_depth, ==, 32);
 	g_assert_cmpuint(config->idle_timeout_seconds, ==, 30);
 	g_assert_cmpuint(config->auth_failure_limit, ==, 10);
+	/* the hall's console: 30 bridge points, the hall, the floor, the citizen */
+	g_assert_cmpuint(config->media_max_peers_per_connection, ==, 40);
 	g_assert_cmpuint(warnings->len, ==, 0);
 }
 
@@ -160,6 +162,15 @@ static const BadConfig bad_configs[] = {
 	 "from 60"},
 	{"[media]\nturn-servers=turn:a.example.org:3478\n", ": [media] turn-servers",
 	 "needs [media] turn-secret"},
+	{"[media]\nmax-peers-per-connection=0\n", ":2: [media] max-peers-per-connection",
+	 "from 1 to 200"},
+	{"[media]\nmax-peers-per-connection=201\n", ":2: [media] max-peers-per-connection",
+	 "from 1 to 200"},
+	{"[media]\nmax-peers=20\nmax-peers-per-connection=21\n",
+	 ": [media] max-peers-per-connection (21)", "more than [media] max-peers (20)"},
+	/* the default (40) does not fit a smaller room either: the message says which key */
+	{"[media]\nmax-peers=20\n", ": [media] max-peers-per-connection (40)",
+	 "more than [media] max-peers (20)"},
 };
 
 static void

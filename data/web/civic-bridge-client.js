@@ -506,6 +506,8 @@ export class CivicBridgeClient extends EventTarget {
 			// everyone in the room is told whether it is recorded
 			if (typeof joined?.recording === 'boolean')
 				this._emit('recording', { session_id: peer.sessionId, active: joined.recording, reason: null });
+			// the daemon's [media] max-peers-per-connection, for pages that open many peers
+			this.maxPeers = joined?.max_peers ?? this.maxPeers ?? null;
 			if (peer.publisher)
 				peer.slot = peer.id;
 			await this._negotiate(peer, toIceServers(joined?.ice_servers));

@@ -62,8 +62,9 @@ typedef struct {
 	char *media_stun_server; /* stun://host:port; NULL: none */
 	guint media_jitterbuffer_latency_ms;
 	guint media_max_sdp_bytes;
-	guint media_max_candidates; /* remote candidates per media section */
-	guint media_max_peers;      /* per room */
+	guint media_max_candidates;           /* remote candidates per media section */
+	guint media_max_peers;                /* per room */
+	guint media_max_peers_per_connection; /* per WebSocket, WHIP or WHEP owner */
 	guint media_keyframe_interval_ms;
 	guint media_stats_interval_seconds;  /* 0: no quality sampling */
 	guint media_reconnect_grace_seconds; /* a dropped publisher keeps its slot */

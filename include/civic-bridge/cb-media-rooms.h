@@ -19,8 +19,6 @@ G_BEGIN_DECLS
 /* a bridge point publishes as "bp-<id>" */
 #define CB_MEDIA_BRIDGE_POINT_PREFIX "bp-"
 
-/* peers one owner (a WebSocket connection, or WHIP) may hold at once */
-#define CB_MEDIA_MAX_PEERS_PER_OWNER 16
 /* longest client-chosen peer handle */
 #define CB_MEDIA_MAX_HANDLE_BYTES 64
 
@@ -99,6 +97,10 @@ void cb_media_rooms_reconfigure(CbMediaRooms *self, const CbConfig *config);
 /* STUN and TURN servers for clients ([media] client-ice-servers and
  * turn-servers): cb_ice_servers_for_peer() gives a peer's, with credentials */
 const CbIceServers *cb_media_rooms_get_ice_servers(CbMediaRooms *self);
+
+/* peers one owner (a WebSocket connection, a WHIP bridge point, a WHEP
+ * token) may hold at once: [media] max-peers-per-connection */
+guint cb_media_rooms_get_max_peers_per_owner(CbMediaRooms *self);
 
 gboolean cb_media_rooms_has_room(CbMediaRooms *self, gint64 session_id);
 

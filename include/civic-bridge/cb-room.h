@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @max_sdp_bytes: longest SDP a client may send
  * @max_candidates: remote candidates one media section may receive
  * @max_peers: peers one room holds at most
+ * @max_peers_per_owner: peers one owner (a WebSocket connection, a WHIP
+ *   bridge point, a WHEP token) holds at most, across rooms
  * @keyframe_interval_ms: keyframe requests to one publisher are merged to one
  *   per this interval
  * @stats_interval_seconds: each connected peer's quality is sampled this
@@ -40,6 +42,7 @@ typedef struct {
 	gsize max_sdp_bytes;
 	guint max_candidates;
 	guint max_peers;
+	guint max_peers_per_owner;
 	guint keyframe_interval_ms;
 	guint stats_interval_seconds;
 	char *turn_server;

@@ -28,6 +28,7 @@ cb_media_config_init(CbMediaConfig *media, const CbConfig *config)
 	media->max_sdp_bytes = config->media_max_sdp_bytes;
 	media->max_candidates = config->media_max_candidates;
 	media->max_peers = config->media_max_peers;
+	media->max_peers_per_owner = config->media_max_peers_per_connection;
 	media->keyframe_interval_ms = config->media_keyframe_interval_ms;
 	media->stats_interval_seconds = config->media_stats_interval_seconds;
 	cb_media_config_set_turn(media, config);

@@ -87,8 +87,10 @@ bm_bp_id(Bm *bm, guint i)
 gboolean
 bm_connect_clients(Bm *bm)
 {
-	/* at most 16 peers per WebSocket: the hall publishes on the first,
-	 * its B + 1 subscriptions spread over the others */
+	/* 16 peers per WebSocket at most, well under [media]
+	 * max-peers-per-connection (40 by default), so the load spreads over
+	 * several connections as the figures were measured: the hall publishes
+	 * on the first, its B + 1 subscriptions spread over the others */
 	guint n_staff = 1 + (bm->o->bridge_points + 1 + 13) / 14;
 
 	bm->staff = g_ptr_array_new_with_free_func((GDestroyNotify)bm_sig_free);

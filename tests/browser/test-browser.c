@@ -349,6 +349,54 @@ test_console(void)
 	g_assert_nonnull(strstr(out, " 0 failed"));
 }
 
+/* the console against a daemon that allows one peer per connection: it
+ * says plainly that pictures are missing and which key raises the bound
+ * (tests/browser/console-limit.mjs) */
+static void
+test_console_peer_limit(void)
+{
+	const char *root = g_getenv("CB_SOURCE_ROOT");
+	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
+	g_autofree char *script = g_build_filename(browser_dir, "console-limit.mjs", NULL);
+	g_autofree char *node = find_tools(browser_dir);
+	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) started = NULL;
+	g_autofree char *staff = NULL, *session = NULL, *path = NULL, *out = NULL;
+	g_auto(GStrv) lines = NULL;
+	gint64 id;
+	int status;
+
+	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
+				     "max-peers-per-connection=1\n");
+	if (!cb_test_daemon_start(d, &error))
+		g_error("daemon did not start: %s", error->message);
+	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
+	id = new_session(d, staff);
+	session = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", id);
+	started = call(d, "POST", path, staff, NULL, 200);
+	{
+		const char *env[] = {"CB_URL",
+				     d->url,
+				     "CB_STAFF_TOKEN",
+				     staff,
+				     "CB_SESSION_ID",
+				     session,
+				     "CB_BROWSER_ARTIFACTS",
+				     g_getenv("CB_BROWSER_ARTIFACTS"),
+				     NULL};
+		status = run_node(node, script, env, &out);
+	}
+	lines = g_strsplit(out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_test_message("%s", lines[i]);
+	if (status != 0)
+		g_error("the console's peer-limit test failed (exit %d); its report is above",
+			status);
+	g_assert_nonnull(strstr(out, " 0 failed"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -358,5 +406,6 @@ main(int argc, char **argv)
 	g_test_add_func("/civic-bridge/browser/hall-and-bridge-point", test_hall_and_bridge_point);
 	g_test_add_func("/civic-bridge/browser/pages", test_pages);
 	g_test_add_func("/civic-bridge/browser/console", test_console);
+	g_test_add_func("/civic-bridge/browser/console-peer-limit", test_console_peer_limit);
 	return g_test_run();
 }

@@ -216,6 +216,25 @@ test_check_config(void)
 				==, 1);
 		g_assert_nonnull(strstr(err4, "yields no occurrence"));
 	}
+	/* the peers one connection holds: 1 to 200, and not more than a room holds */
+	{
+		g_autofree char *out5 = NULL, *err5 = NULL, *out6 = NULL, *err6 = NULL;
+		cb_test_daemon_set_config(d, "[media]\nmax-peers-per-connection=0\n");
+		g_assert_cmpint(run_daemon_sync((const char *const[]){"--config", d->config,
+								      "--check-config", NULL},
+						&out5, &err5),
+				==, 1);
+		g_assert_nonnull(strstr(err5, ":2: [media] max-peers-per-connection"));
+		g_assert_nonnull(strstr(err5, "from 1 to 200"));
+		cb_test_daemon_set_config(d,
+					  "[media]\nmax-peers=10\nmax-peers-per-connection=11\n");
+		g_assert_cmpint(run_daemon_sync((const char *const[]){"--config", d->config,
+								      "--check-config", NULL},
+						&out6, &err6),
+				==, 1);
+		g_assert_nonnull(strstr(err6, "[media] max-peers-per-connection (11) is more than "
+					      "[media] max-peers (10)"));
+	}
 
 	status = run_daemon_sync(
 		(const char *const[]){"--config", "/nonexistent/cb.conf", "--check-config", NULL},

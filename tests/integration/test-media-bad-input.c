@@ -13,6 +13,13 @@
 
 #define frames_at cb_test_peer_frames_at
 
+/* [media] max-peers-per-connection of the bad-input daemon: small, so
+ * filling a connection is quick; the join flood's batches (8) and "cam" fit */
+#define PER_CONNECTION 10
+/* its default: the console with 30 bridge points needs 33 */
+#define DEFAULT_PER_CONNECTION 40
+G_STATIC_ASSERT(DEFAULT_PER_CONNECTION >= 33);
+
 static void
 more_frames(CbTestPeer *peer, guint width, guint n)
 {
@@ -28,6 +35,19 @@ expect_error(CbTestSig *sig, const char *code)
 	g_autoptr(JsonObject) error = cb_test_sig_wait(sig, "error", NULL, NULL);
 
 	g_assert_cmpstr(cb_test_error_code(error), ==, code);
+}
+
+/* the refusal of one peer more than a connection holds names the bound */
+static void
+expect_too_many(CbTestSig *sig, guint bound)
+{
+	g_autoptr(JsonObject) error = cb_test_sig_wait(sig, "error", NULL, NULL);
+	g_autofree char *says = g_strdup_printf("one connection holds at most %u peers", bound);
+
+	g_assert_cmpstr(cb_test_error_code(error), ==, "too_large");
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(error, "error"),
+						      "message"),
+			==, says);
 }
 
 /* a round trip: every answer to what was sent before has arrived */
@@ -226,20 +246,20 @@ join_flood(MediaFixture *f, CbTestSig *op0)
 		}
 	}
 	g_assert_null(cb_test_sig_take(op0, "error", NULL, NULL));
-	/* one connection holds 16 peers ("cam" is one) */
-	for (guint i = 0; i < 16; i++)
+	/* one connection holds PER_CONNECTION peers ("cam" is one) */
+	for (guint i = 0; i < PER_CONNECTION; i++)
 		cb_test_sig_send(op0,
 				 "{\"type\":\"join\",\"session_id\":%" G_GINT64_FORMAT
 				 ",\"as\":\"subscriber\",\"slot\":\"hall\",\"peer\":\"g%u\"}",
 				 f->session, i);
-	expect_error(op0, "too_large");
-	for (guint i = 0; i < 15; i++) {
+	expect_too_many(op0, PER_CONNECTION);
+	for (guint i = 0; i < PER_CONNECTION - 1; i++) {
 		g_autofree char *handle = g_strdup_printf("g%u", i);
 		json_object_unref(cb_test_sig_wait(op0, "joined", "peer", handle));
 		cb_test_sig_send(op0, "{\"type\":\"leave\",\"peer\":\"%s\"}", handle);
 		json_object_unref(cb_test_sig_wait(op0, "peer-left", "peer", handle));
 	}
-	cb_test_sig_send(op0, "{\"type\":\"leave\",\"peer\":\"g15\"}");
+	cb_test_sig_send(op0, "{\"type\":\"leave\",\"peer\":\"g%u\"}", PER_CONNECTION - 1);
 	expect_error(op0, "not_found");
 }
 
@@ -301,12 +321,47 @@ test_bad_input(MediaFixture *f, gconstpointer data)
 	g_assert_cmpuint(cb_test_peer_frames_except(bp1_hall, W_HALL), ==, 0);
 }
 
+/* the default [media] max-peers-per-connection fits the hall's console
+ * with 30 bridge points (the hall, the floor, the citizen: 33 peers) and
+ * refuses the 41st; joins without offers, so it is quick */
+static void
+test_console_fits_by_default(MediaFixture *f, gconstpointer data)
+{
+	g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
+	g_autoptr(CbTestSig) other = cb_test_sig_connect(f->d, f->staff2);
+	g_autoptr(JsonObject) hall = cb_test_sig_join(staff, f->session, "publisher", NULL, "cam");
+
+	g_assert_cmpstr(json_object_get_string_member(hall, "type"), ==, "joined");
+	g_assert_cmpint(json_object_get_int_member(hall, "max_peers"), ==, DEFAULT_PER_CONNECTION);
+	for (guint i = 1; i < DEFAULT_PER_CONNECTION; i++) {
+		g_autofree char *handle = g_strdup_printf("see-%u", i);
+		g_autoptr(JsonObject) joined =
+			cb_test_sig_join(staff, f->session, "subscriber", "hall", handle);
+
+		g_assert_cmpstr(json_object_get_string_member(joined, "type"), ==, "joined");
+	}
+	cb_test_sig_send(staff,
+			 "{\"type\":\"join\",\"session_id\":%" G_GINT64_FORMAT
+			 ",\"as\":\"subscriber\",\"slot\":\"hall\",\"peer\":\"one-more\"}",
+			 f->session);
+	expect_too_many(staff, DEFAULT_PER_CONNECTION);
+	/* the bound is per connection: another one still joins */
+	{
+		g_autoptr(JsonObject) joined =
+			cb_test_sig_join(other, f->session, "subscriber", "hall", "see-hall");
+		g_assert_cmpstr(json_object_get_string_member(joined, "type"), ==, "joined");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/civic-bridge/media-bad-input/signalling", MediaFixture, NULL,
-		   media_fixture_setup, test_bad_input, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-bad-input/signalling", MediaFixture,
+		   "max-peers-per-connection=" G_STRINGIFY(PER_CONNECTION), media_fixture_setup,
+		   test_bad_input, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-bad-input/console-fits-by-default", MediaFixture, NULL,
+		   media_fixture_setup, test_console_fits_by_default, media_fixture_teardown);
 	return g_test_run();
 }

@@ -382,9 +382,12 @@ test_room_full(MediaFixture *f, gconstpointer data)
 	g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
 }
 
+/* [media] max-peers-per-connection, small so the test stays quick */
+#define PER_OWNER 3
+
 /* each bridge point and each staff token holds its own peers: more
- * bridge points than one owner's CB_MEDIA_MAX_PEERS_PER_OWNER (16) publish
- * over WHIP; one token's 17th viewer is refused (413), another token's not */
+ * bridge points than one owner's PER_OWNER publish over WHIP; one token's
+ * viewer after PER_OWNER is refused (413), another token's not */
 static void
 test_peers_per_owner(MediaFixture *f, gconstpointer data)
 {
@@ -393,7 +396,7 @@ test_peers_per_owner(MediaFixture *f, gconstpointer data)
 	g_autofree char *whep = route("whep", f->session, NULL);
 	g_auto(CbTestReply) r = {0};
 
-	for (guint i = 0; i < 17; i++) {
+	for (guint i = 0; i < PER_OWNER + 1; i++) {
 		g_autofree char *body =
 			g_strdup_printf("{\"code\":\"many-%u\",\"name\":\"Xã %u\"}", i, i);
 		g_autoptr(JsonNode) bp = media_call(f, "POST", "/api/v1/bridge-points",
@@ -404,9 +407,10 @@ test_peers_per_owner(MediaFixture *f, gconstpointer data)
 
 		g_free(check_created(f, "whip", NULL, op, whip_offer, expected_id));
 	}
-	for (guint i = 0; i < 16; i++)
+	for (guint i = 0; i < PER_OWNER; i++)
 		g_free(check_created(f, "whep", NULL, f->staff, offer, "s"));
 	r = expect(f, "POST", whep, f->staff, "application/sdp", offer, 413, "too_large");
+	g_assert_nonnull(strstr(r.body, "at most " G_STRINGIFY(PER_OWNER) " peers"));
 	cb_test_reply_clear(&r);
 	g_free(check_created(f, "whep", NULL, f->staff2, offer, "s"));
 }
@@ -715,10 +719,12 @@ main(int argc, char **argv)
 		   test_whip_statuses, media_fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/whep-statuses", MediaFixture, NULL, fixture_setup,
 		   test_whep_statuses, media_fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/room-full", MediaFixture, BASE_CONFIG "max-peers=2\n",
-		   fixture_setup, test_room_full, media_fixture_teardown);
-	g_test_add("/civic-bridge/whip-whep/peers-per-owner", MediaFixture, NULL, fixture_setup,
-		   test_peers_per_owner, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/room-full", MediaFixture,
+		   BASE_CONFIG "max-peers=2\nmax-peers-per-connection=2\n", fixture_setup,
+		   test_room_full, media_fixture_teardown);
+	g_test_add("/civic-bridge/whip-whep/peers-per-owner", MediaFixture,
+		   BASE_CONFIG "max-peers-per-connection=" G_STRINGIFY(PER_OWNER) "\n",
+		   fixture_setup, test_peers_per_owner, media_fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/whep-sees-floor", MediaFixture, NULL, fixture_setup,
 		   test_whep_sees_floor, media_fixture_teardown);
 	g_test_add("/civic-bridge/whip-whep/ws-ice-servers", MediaFixture, NULL, fixture_setup,

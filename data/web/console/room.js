@@ -48,6 +48,7 @@ export class Room {
 		this.peers = new Map();   // room id -> {state, quality, audio, video}
 		this.floor = null;
 		this.recording = false;
+		this.notShown = new Set(); // slots refused: the connection holds no more peers
 	}
 
 	mount() {
@@ -245,6 +246,7 @@ export class Room {
 		this.ctx.clearError();
 		const client = this.ctx.client;
 		this.mode = mode;
+		this.notShown.clear();
 		this.render();
 		try {
 			if (mode === 'hall') {
@@ -289,9 +291,23 @@ export class Room {
 			this.attach(this.tile(slot), stream, false);
 			this.hearOnce();
 		} catch (e) {
-			if (e.code !== 'not_found')
+			if (e.code === 'too_large')
+				this.tooMany(slot, e);
+			else if (e.code !== 'not_found')
 				this.ctx.fail(e);
 		}
+	}
+
+	// the daemon holds [media] max-peers-per-connection peers per connection
+	// (the number comes in `joined`, and in the refusal's own words): say how
+	// many tiles are missing and what raises the bound
+	tooMany(slot, e) {
+		this.notShown.add(slot);
+		const max = this.ctx.client.maxPeers ?? Number(/at most (\d+)/.exec(e.message ?? '')?.[1]);
+		this.ctx.fail({
+			code: 'too_large',
+			plain: t('console.room.too_many', { max: Number.isFinite(max) ? max : '?', count: this.notShown.size }),
+		});
 	}
 
 	tile(slot) {
@@ -311,6 +327,7 @@ export class Room {
 	}
 
 	dropTile(slot) {
+		this.notShown.delete(slot);
 		this.ctx.client.leave(`see-${slot}`);
 		document.querySelector(`#grid figure[data-slot="${CSS.escape(slot)}"]`)?.remove();
 	}
