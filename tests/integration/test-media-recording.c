@@ -695,12 +695,20 @@ test_staff_recording_resumes(MediaFixture *f, gconstpointer data)
 	}
 	g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
 	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "stop", "reason", "staff") == 1, 20000);
-	/* the stop is remembered across a restart */
+	/* the stop is remembered across a restart; markers of no live session,
+	 * or that name none, start nothing and harm nothing */
 	g_assert_cmpint(cb_test_daemon_signal_and_wait(f->d, SIGTERM, 20000), ==, 0);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree char *stray =
+			g_build_filename(f->d->state_dir, CB_RECORDINGS_DIR,
+					 i == 0 ? ".staff-99999" : ".staff-x", NULL);
+		g_assert_true(g_file_set_contents(stray, "staff\n", -1, NULL));
+	}
 	if (!cb_test_daemon_start(f->d, &error))
 		g_error("daemon did not restart: %s", error->message);
 	pump_for(2000);
 	g_assert_false(session_recording(f, f->session));
+	json_node_unref(media_call(f, "GET", "/api/v1/recordings", f->staff, NULL, 200));
 	g_assert_cmpuint(count_entries(folder, "part", NULL, NULL), ==, 2);
 	assert_intact(folder);
 	check_segments(folder, 2, 1.0);
