@@ -25,6 +25,12 @@
  * daemon restarted more often than daily still purges, and the start itself
  * does not wait for it */
 #define CB_DAEMON_FIRST_PURGE_SECONDS 600
+/* how long a stop waits for the recordings to finish their segments and
+ * manifests: above the recorder's own bound per track (5 s), well under
+ * systemd's TimeoutStopSec (30 s); what is not closed by then is closed at
+ * the next start as after a crash */
+#define CB_DAEMON_RECORDING_DRAIN_SECONDS 10
+#define CB_DAEMON_RECORDING_DRAIN_POLL_MS 50
 
 struct _CbDaemon {
 	GObject parent_instance;
@@ -51,6 +57,8 @@ struct _CbDaemon {
 	guint sigterm_id;
 	guint sigint_id;
 	guint sighup_id;
+	guint drain_id;     /* stopping: waiting for the recordings */
+	gint64 drain_until; /* monotonic µs */
 };
 
 G_DEFINE_TYPE(CbDaemon, cb_daemon, G_TYPE_OBJECT)
@@ -81,6 +89,7 @@ cb_daemon_dispose(GObject *object)
 	g_clear_handle_id(&self->sigterm_id, g_source_remove);
 	g_clear_handle_id(&self->sigint_id, g_source_remove);
 	g_clear_handle_id(&self->sighup_id, g_source_remove);
+	g_clear_handle_id(&self->drain_id, g_source_remove);
 	if (self->watchdog != NULL) {
 		g_source_destroy(self->watchdog);
 		g_clear_pointer(&self->watchdog, g_source_unref);
@@ -168,16 +177,58 @@ cb_daemon_watchdog_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void
+cb_daemon_quit(CbDaemon *self)
+{
+	g_clear_handle_id(&self->drain_id, g_source_remove);
+	if (self->http != NULL)
+		cb_http_server_disconnect(self->http);
+	g_main_loop_quit(self->loop);
+}
+
+/* the main loop (and so the watchdog pings) runs while the recordings close */
+static gboolean
+cb_daemon_drain_cb(gpointer user_data)
+{
+	CbDaemon *self = user_data;
+	guint left = cb_media_rooms_count_recordings(self->rooms);
+
+	if (left > 0 && g_get_monotonic_time() < self->drain_until)
+		return G_SOURCE_CONTINUE;
+	if (left > 0)
+		g_warning("%u recording(s) not closed after %d s; the next start closes them", left,
+			  CB_DAEMON_RECORDING_DRAIN_SECONDS);
+	else
+		g_message("every recording closed");
+	self->drain_id = 0;
+	cb_daemon_quit(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM, SIGINT: the recordings finish their segments first (bounded); a
+ * second signal meanwhile stops at once */
 static gboolean
 cb_daemon_quit_cb(gpointer user_data)
 {
 	CbDaemon *self = user_data;
+	guint recording;
 
+	if (self->drain_id != 0) {
+		g_message("stopping at once");
+		cb_daemon_quit(self);
+		return G_SOURCE_CONTINUE;
+	}
 	g_message("stopping");
 	cb_daemon_notify("STOPPING=1\nSTATUS=Stopping");
-	if (self->http != NULL)
-		cb_http_server_disconnect(self->http);
-	g_main_loop_quit(self->loop);
+	recording = self->rooms != NULL ? cb_media_rooms_shutdown_recordings(self->rooms) : 0;
+	if (recording == 0) {
+		cb_daemon_quit(self);
+		return G_SOURCE_CONTINUE;
+	}
+	g_message("closing %u recording(s)", recording);
+	self->drain_until =
+		g_get_monotonic_time() + CB_DAEMON_RECORDING_DRAIN_SECONDS * G_USEC_PER_SEC;
+	self->drain_id = g_timeout_add(CB_DAEMON_RECORDING_DRAIN_POLL_MS, cb_daemon_drain_cb, self);
 	return G_SOURCE_CONTINUE;
 }
 

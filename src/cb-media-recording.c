@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <sys/statvfs.h>
 
+#include <glib/gstdio.h>
+
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-manifest-writer.h"
 #include "civic-bridge/cb-schedule.h"
@@ -70,6 +72,53 @@ cb_media_recording_add_part(CbMediaRecording *rec, CbManifestWriter *writer)
 
 	json_object_set_int_member(entry, "part", rec->part);
 	cb_manifest_writer_add_entry(writer, entry);
+}
+
+/* ---- a staff recording outlives a restart ---- */
+
+/* STATE/recordings/.staff-ID while staff want session ID recorded: a file
+ * beside the recording folders (the folder itself must hold only what its
+ * manifest lists), made on a staff start, removed on a staff stop or when
+ * the session leaves live; the rooms hold no store, and the marker lives
+ * and goes with the recordings it is about */
+static char *
+cb_media_recording_marker(CbMediaRooms *self, gint64 session_id)
+{
+	g_autofree char *name = g_strdup_printf(".staff-%" G_GINT64_FORMAT, session_id);
+
+	return g_build_filename(self->state_dir, CB_RECORDINGS_DIR, name, NULL);
+}
+
+static void
+cb_media_recording_remember(CbMediaRooms *self, gint64 session_id, gboolean on)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (self->state_dir == NULL)
+		return;
+	path = cb_media_recording_marker(self, session_id);
+	if (on &&
+	    !g_file_set_contents_full(path, "staff\n", -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600, &error))
+		g_warning("session %" G_GINT64_FORMAT
+			  ": the staff recording will not resume after a restart: %s",
+			  session_id, error->message);
+	else if (!on && g_unlink(path) != 0 && errno != ENOENT)
+		g_warning("session %" G_GINT64_FORMAT ": cannot remove %s: %s", session_id, path,
+			  g_strerror(errno));
+}
+
+static gboolean
+cb_media_recording_remembered(CbMediaRooms *self, gint64 session_id)
+{
+	g_autofree char *path = NULL;
+
+	if (self->state_dir == NULL)
+		return FALSE;
+	path = cb_media_recording_marker(self, session_id);
+	return g_file_test(path, G_FILE_TEST_IS_REGULAR);
 }
 
 /* ---- free space ---- */
@@ -314,6 +363,11 @@ cb_media_recording_start(CbMediaRooms *self, CbMediaRoom *room, const char *reas
 				    "recording is off: the daemon has no state directory");
 		return FALSE;
 	}
+	if (self->shutting_down) {
+		g_set_error_literal(error, CB_ERROR, CB_ERROR_UNAVAILABLE,
+				    "the daemon is stopping: no recording starts");
+		return FALSE;
+	}
 	if (rec != NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_CONFLICT,
 			    rec->active ? "session %" G_GINT64_FORMAT " is recording already"
@@ -363,7 +417,10 @@ cb_media_rooms_start_recording(CbMediaRooms *self, gint64 session_id, GError **e
 {
 	CbMediaRoom *room = cb_media_rooms_find(self, session_id, error);
 
-	return room != NULL && cb_media_recording_start(self, room, "staff", error);
+	if (room == NULL || !cb_media_recording_start(self, room, "staff", error))
+		return FALSE;
+	cb_media_recording_remember(self, session_id, TRUE);
+	return TRUE;
 }
 
 gboolean
@@ -380,6 +437,7 @@ cb_media_rooms_stop_recording(CbMediaRooms *self, gint64 session_id, GError **er
 		return FALSE;
 	}
 	cb_media_recording_stop(rec, "staff", NULL);
+	cb_media_recording_remember(self, session_id, FALSE);
 	return TRUE;
 }
 
@@ -391,6 +449,28 @@ cb_media_rooms_get_recording(CbMediaRooms *self, gint64 session_id)
 	return rec != NULL && rec->active;
 }
 
+guint
+cb_media_rooms_shutdown_recordings(CbMediaRooms *self)
+{
+	g_autoptr(GList) recordings = NULL;
+
+	self->shutting_down = TRUE;
+	if (self->recordings == NULL)
+		return 0;
+	/* stopping may not change the table at once (the closing goes on in
+	 * the main loop and the writers' threads) */
+	recordings = g_hash_table_get_values(self->recordings);
+	for (GList *l = recordings; l != NULL; l = l->next)
+		cb_media_recording_stop(l->data, "shutdown", NULL);
+	return cb_media_rooms_count_recordings(self);
+}
+
+guint
+cb_media_rooms_count_recordings(CbMediaRooms *self)
+{
+	return self->recordings != NULL ? g_hash_table_size(self->recordings) : 0;
+}
+
 /* ---- the session and its timeline ---- */
 
 void
@@ -400,13 +480,22 @@ cb_media_recording_session_changed(CbMediaRooms *self, const CbSession *session)
 	CbMediaRoom *room;
 	g_autoptr(GError) error = NULL;
 
-	if (session->state == CB_SESSION_LIVE && session->kind == CB_SESSION_LEADERSHIP &&
-	    rec == NULL && (room = g_hash_table_lookup(self->rooms, &session->id)) != NULL &&
-	    !cb_media_recording_start(self, room, "leadership", &error))
+	const char *reason = session->kind == CB_SESSION_LEADERSHIP ? "leadership" : NULL;
+
+	/* a staff recording the daemon was running when it stopped resumes */
+	if (session->state == CB_SESSION_LIVE && reason == NULL && rec == NULL &&
+	    cb_media_recording_remembered(self, session->id))
+		reason = "staff";
+	if (session->state == CB_SESSION_LIVE && reason != NULL && rec == NULL &&
+	    (room = g_hash_table_lookup(self->rooms, &session->id)) != NULL &&
+	    !cb_media_recording_start(self, room, reason, &error))
 		g_warning("session %" G_GINT64_FORMAT ": not recorded: %s", session->id,
 			  error->message);
-	if (rec != NULL && session->state != CB_SESSION_LIVE)
-		cb_media_recording_stop(rec, "session-ended", NULL);
+	if (session->state != CB_SESSION_LIVE) {
+		if (rec != NULL)
+			cb_media_recording_stop(rec, "session-ended", NULL);
+		cb_media_recording_remember(self, session->id, FALSE);
+	}
 }
 
 static void
@@ -479,8 +568,9 @@ cb_media_rooms_set_state_dir(CbMediaRooms *self, const char *state_dir)
 void
 cb_media_recording_dispose(CbMediaRooms *self)
 {
-	/* the manifests stay without a stop: the next start marks where the
-	 * daemon stopped and lists the segments it was writing */
+	/* what cb_media_rooms_shutdown_recordings() could not close in time
+	 * stays without a stop: the next start marks where the daemon stopped
+	 * and lists the segments it was writing */
 	if (self->recordings != NULL)
 		g_hash_table_remove_all(self->recordings);
 	g_clear_pointer(&self->state_dir, g_free);

@@ -53,6 +53,7 @@ struct _CbMediaRooms {
 	guint segment_seconds;
 	guint min_free_mb;
 	GHashTable *recordings; /* session id -> CbMediaRecording (owned) */
+	gboolean shutting_down; /* the daemon stops: no recording starts */
 };
 
 enum {

@@ -200,6 +200,13 @@ gboolean cb_media_rooms_start_recording(CbMediaRooms *self, gint64 session_id, G
 /* CB_ERROR_CONFLICT when it does not record */
 gboolean cb_media_rooms_stop_recording(CbMediaRooms *self, gint64 session_id, GError **error);
 gboolean cb_media_rooms_get_recording(CbMediaRooms *self, gint64 session_id);
+/* the daemon stops (SIGTERM): every recording stops with reason "shutdown",
+ * finishing its open segments, and none starts any more; a staff recording
+ * stays remembered and resumes at the next start. Returns how many
+ * recordings are still closing (see cb_media_rooms_count_recordings()). */
+guint cb_media_rooms_shutdown_recordings(CbMediaRooms *self);
+/* recordings running or still closing their segments and manifests */
+guint cb_media_rooms_count_recordings(CbMediaRooms *self);
 
 /* for tests and status: peers in a session's room (0 without a room) */
 guint cb_media_rooms_get_n_peers(CbMediaRooms *self, gint64 session_id);

@@ -556,6 +556,164 @@ test_kill9_continues_in_part_2(MediaFixture *f, gconstpointer data)
 	g_assert_cmpuint(check_segments(folder, 2, 2.0), >=, 8);
 }
 
+/* per peer/track of @part, the latest end_us of its segments */
+static GHashTable *
+track_ends(const char *folder, gint64 part)
+{
+	g_autoptr(GPtrArray) entries = read_manifest(folder);
+	GHashTable *ends = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+	for (guint i = 0; i < entries->len; i++) {
+		JsonObject *e = g_ptr_array_index(entries, i);
+		g_autofree char *track = NULL;
+		gint64 end, *known;
+
+		if (g_strcmp0(json_object_get_string_member(e, "type"), "segment") != 0 ||
+		    json_object_get_int_member(e, "part") != part)
+			continue;
+		track = g_strdup_printf("%s/%s", json_object_get_string_member(e, "peer"),
+					json_object_get_string_member(e, "track"));
+		end = json_object_get_int_member(e, "end_us");
+		known = g_hash_table_lookup(ends, track);
+		if (known == NULL)
+			g_hash_table_insert(ends, g_steal_pointer(&track),
+					    g_memdup2(&end, sizeof(gint64)));
+		else
+			*known = MAX(*known, end);
+	}
+	return ends;
+}
+
+/* SIGTERM while recording: the daemon finishes the open segments, closes
+ * the manifest with a `stop` (reason shutdown) and exits 0; nothing is left
+ * unfinished, and the segments reach the stop */
+static void
+test_sigterm_finishes_segments(MediaFixture *f, gconstpointer data)
+{
+	gint64 session = leadership_session(f);
+	g_autofree char *folder = folder_of(f, session, FALSE);
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GHashTable) ends = NULL;
+	g_autoptr(GError) error = NULL;
+	GHashTableIter iter;
+	gpointer key, value;
+	JsonObject *last;
+	gint64 signalled_us, waited_us;
+
+	media_session_action(f, session, "start");
+	{
+		g_autoptr(CbTestSig) staff = cb_test_sig_connect(f->d, f->staff);
+		g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
+		CbTestPeer *sees;
+
+		publish(staff, session, "cam", W_HALL, TRUE);
+		publish(op0, session, "cam", W_BP0, TRUE);
+		sees = cb_test_sig_subscribe(staff, session, f->bp_id[0], "see-bp0");
+		CB_TEST_WAIT_UNTIL(cb_test_peer_frames_at(sees, W_BP0) >= 10);
+		CB_TEST_WAIT_UNTIL_MS(
+			fewest_segments(folder, 1,
+					(const char *const[]){"hall", f->bp_id[0], NULL}) >= 1,
+			60000);
+		/* into the middle of the next segments */
+		pump_for(SEGMENT_SECONDS * 1000 / 2);
+		signalled_us = g_get_real_time();
+		/* the daemon's own bound is 10 s; a loaded machine gets a little more */
+		g_assert_cmpint(cb_test_daemon_signal_and_wait(f->d, SIGTERM, 20000), ==, 0);
+		waited_us = g_get_real_time() - signalled_us;
+		g_test_message("stopped in %.2f s", (gdouble)waited_us / G_USEC_PER_SEC);
+	}
+	entries = read_manifest(folder);
+	g_assert_cmpuint(entries->len, >, 0);
+	last = g_ptr_array_index(entries, entries->len - 1);
+	g_assert_cmpstr(json_object_get_string_member(last, "type"), ==, "stop");
+	g_assert_cmpstr(json_object_get_string_member(last, "reason"), ==, "shutdown");
+	g_assert_cmpuint(count_entries(folder, "unfinished", NULL, NULL), ==, 0);
+	g_assert_cmpuint(count_entries(folder, "interrupted", NULL, NULL), ==, 0);
+	assert_intact(folder);
+	g_assert_cmpint(ctl_verify(f, session, FALSE), ==, 0);
+	/* every segment plays, the frames cover the manifest's times */
+	g_assert_cmpuint(check_segments(folder, 1, 1.0), >=, 4 * 2);
+	/* each track's last segment ends within 2 s of the signal */
+	ends = track_ends(folder, 1);
+	g_assert_cmpuint(g_hash_table_size(ends), ==, 4);
+	g_hash_table_iter_init(&iter, ends);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		gint64 short_us = signalled_us - *(gint64 *)value;
+
+		g_test_message("%s ends %.2f s before the signal", (const char *)key,
+			       (gdouble)short_us / G_USEC_PER_SEC);
+		g_assert_cmpint(short_us, <, 2 * G_USEC_PER_SEC);
+	}
+	/* the next start finds nothing to close */
+	if (!cb_test_daemon_start(f->d, &error))
+		g_error("daemon did not restart: %s", error->message);
+	g_assert_cmpuint(count_entries(folder, "interrupted", NULL, NULL), ==, 0);
+	g_assert_cmpuint(count_entries(folder, "stop", NULL, NULL), ==, 1);
+}
+
+/* the staff's recording of a regular session outlives a crash; their stop
+ * outlives a restart */
+static void
+test_staff_recording_resumes(MediaFixture *f, gconstpointer data)
+{
+	g_autofree char *start = g_strdup_printf(
+		"/api/v1/sessions/%" G_GINT64_FORMAT "/recording/start", f->session);
+	g_autofree char *stop =
+		g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/recording/stop", f->session);
+	g_autofree char *folder = folder_of(f, f->session, FALSE);
+	g_autofree char *marker_name = g_strdup_printf(".staff-%" G_GINT64_FORMAT, f->session);
+	g_autofree char *marker =
+		g_build_filename(f->d->state_dir, CB_RECORDINGS_DIR, marker_name, NULL);
+	g_autoptr(GError) error = NULL;
+
+	{
+		g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
+
+		publish(op0, f->session, "cam", W_BP0, FALSE);
+		json_node_unref(media_call(f, "POST", start, f->staff, NULL, 200));
+		g_assert_true(g_file_test(marker, G_FILE_TEST_IS_REGULAR));
+		CB_TEST_WAIT_UNTIL_MS(
+			fewest_segments(folder, 1, (const char *const[]){f->bp_id[0], NULL}) >= 1,
+			60000);
+		g_assert_cmpint(cb_test_daemon_signal_and_wait(f->d, SIGKILL, 5000), ==,
+				128 + SIGKILL);
+	}
+	if (!cb_test_daemon_start(f->d, &error))
+		g_error("daemon did not restart: %s", error->message);
+	/* the session is still live: the staff's recording goes on in part 2 */
+	CB_TEST_WAIT_UNTIL(session_recording(f, f->session));
+	g_assert_cmpuint(count_entries(folder, "stop", "reason", "interrupted"), ==, 1);
+	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "part", "reason", "staff") == 2, 10000);
+	{
+		g_autoptr(CbTestSig) op0 = cb_test_sig_connect(f->d, f->op[0]);
+
+		publish(op0, f->session, "cam", W_BP0, TRUE);
+		CB_TEST_WAIT_UNTIL_MS(
+			fewest_segments(folder, 2, (const char *const[]){f->bp_id[0], NULL}) >= 1,
+			60000);
+		json_node_unref(media_call(f, "POST", stop, f->staff, NULL, 200));
+	}
+	g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+	CB_TEST_WAIT_UNTIL_MS(count_entries(folder, "stop", "reason", "staff") == 1, 20000);
+	/* the stop is remembered across a restart; markers of no live session,
+	 * or that name none, start nothing and harm nothing */
+	g_assert_cmpint(cb_test_daemon_signal_and_wait(f->d, SIGTERM, 20000), ==, 0);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree char *stray =
+			g_build_filename(f->d->state_dir, CB_RECORDINGS_DIR,
+					 i == 0 ? ".staff-99999" : ".staff-x", NULL);
+		g_assert_true(g_file_set_contents(stray, "staff\n", -1, NULL));
+	}
+	if (!cb_test_daemon_start(f->d, &error))
+		g_error("daemon did not restart: %s", error->message);
+	pump_for(2000);
+	g_assert_false(session_recording(f, f->session));
+	json_node_unref(media_call(f, "GET", "/api/v1/recordings", f->staff, NULL, 200));
+	g_assert_cmpuint(count_entries(folder, "part", NULL, NULL), ==, 2);
+	assert_intact(folder);
+	check_segments(folder, 2, 1.0);
+}
+
 /* free space under the floor: recording refuses with a clear message, the
  * live media flow as before */
 static void
@@ -733,5 +891,11 @@ main(int argc, char **argv)
 		   media_fixture_setup_config, test_confidential_apart, media_fixture_teardown);
 	g_test_add("/civic-bridge/media-recording/disk-floor-stops", MediaFixture, CONFIG_REC(""),
 		   media_fixture_setup_config, test_disk_floor_stops, media_fixture_teardown);
+	g_test_add("/civic-bridge/media-recording/sigterm-finishes-segments", MediaFixture,
+		   CONFIG_REC(""), media_fixture_setup_config, test_sigterm_finishes_segments,
+		   media_fixture_teardown);
+	g_test_add("/civic-bridge/media-recording/staff-recording-resumes", MediaFixture,
+		   CONFIG_REC(""), media_fixture_setup_config, test_staff_recording_resumes,
+		   media_fixture_teardown);
 	return g_test_run();
 }
