@@ -6,8 +6,8 @@
 import { t, mountLanguageSwitch, onLanguageChange, start as startI18n } from '../app/i18n.js';
 import '../app/strings.js';
 import './strings.js';
-import { Api, ApiError, errorKey } from '../app/api.js';
-import { $, h, announce, showAlert, takeFragment } from '../app/dom.js';
+import { Api, ApiError } from '../app/api.js';
+import { $, h, announce, showAlert, showError, takeFragment } from '../app/dom.js';
 import { CivicBridgeClient } from '../civic-bridge-client.js';
 import { mountDialog } from './form.js';
 import { Sessions, isoDay } from './sessions.js';
@@ -28,19 +28,12 @@ const ctx = {
 	lost: false,
 };
 
-function messageOf(error) {
-	if (error?.plain)
-		return error.plain;
-	const key = errorKey(error);
-	return t(key, { detail: error?.message ?? String(error) });
-}
-
 ctx.fail = (error) => {
 	if (error?.code === 'unauthenticated') {
-		signOut(messageOf(error));
+		signOut(error);
 		return;
 	}
-	showAlert(messageOf(error), error?.code ?? 'other');
+	showError(error);
 };
 
 ctx.clearError = () => {
@@ -90,14 +83,15 @@ async function signIn(token) {
 		announce(t('console.signed_in'));
 	} catch (e) {
 		if (e.code === 'forbidden')
-			e.plain = t('console.sign_in.not_staff');
-		signOut(messageOf(e), e.code);
+			e.key = 'console.sign_in.not_staff';
+		signOut(e);
 	} finally {
 		$('#sign-in').disabled = false;
 	}
 }
 
-function signOut(message = null, code = 'unauthenticated') {
+// @error: why (shown in the alert box), or null
+function signOut(error = null) {
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch {
@@ -112,7 +106,10 @@ function signOut(message = null, code = 'unauthenticated') {
 	$('#sign-out').hidden = true;
 	$('#sign-in-panel').hidden = false;
 	showConnection('closed');
-	showAlert(message, message ? code : null);
+	if (error)
+		showError(error);
+	else
+		showAlert(null);
 	$('#token').focus();
 }
 
@@ -143,7 +140,7 @@ function onConnection(state) {
 	showConnection(state);
 	if (state === 'reconnecting' && !ctx.lost) {
 		ctx.lost = true;
-		showAlert(t('console.connection_lost'), 'closed');
+		showAlert('console.connection_lost', {}, 'closed');
 	} else if (state === 'open' && ctx.lost) {
 		ctx.lost = false;
 		// what the lost connection caused is over too
@@ -228,7 +225,7 @@ function redraw() {
 	if (ctx.figures)
 		loadFigures().catch(ctx.fail);
 	if ($('#error').dataset.code === 'closed')
-		showAlert(t('console.connection_lost'), 'closed');
+		showAlert('console.connection_lost', {}, 'closed');
 }
 
 function main() {
@@ -246,7 +243,7 @@ function main() {
 		event.preventDefault();
 		const token = $('#token').value.trim();
 		if (!token) {
-			showAlert(t('console.sign_in.empty'), 'invalid_request');
+			showAlert('console.sign_in.empty', {}, 'invalid_request');
 			$('#token').focus();
 			return;
 		}

@@ -3,8 +3,8 @@
 // (ring, "join now", the camera preview, the countdown to no-show), the
 // reception itself once admitted, and the end of the ticket.
 import { CivicBridgeClient } from '../civic-bridge-client.js';
-import { Api, errorKey } from '../app/api.js';
-import { $, announce, showAlert } from '../app/dom.js';
+import { Api } from '../app/api.js';
+import { $, announce, showAlert, showError } from '../app/dom.js';
 import { onLanguageChange, t } from '../app/i18n.js';
 import { CitizenMedia } from './media.js';
 import { ring } from './sound.js';
@@ -90,7 +90,7 @@ export class TicketPage {
 				this.onBadLink(e);
 				return false;
 			}
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 			// no WebSocket (a proxy may refuse it): at least the ticket as it is now
 			if (!this.ticket)
 				this.api.get('/me/ticket').then((ticket) => this.render(ticket), (error) => this._failed(error));
@@ -103,7 +103,7 @@ export class TicketPage {
 		out.dataset.state = state;
 		out.textContent = t(`connection.${state}`);
 		if (state === 'reconnecting')
-			showAlert(t('wr.lost'), 'closed');
+			showAlert('wr.lost', {}, 'closed');
 		else if (state === 'open' && $('#error').dataset.code === 'closed')
 			showAlert(null);
 	}
@@ -114,7 +114,7 @@ export class TicketPage {
 			this.onBadLink({ code });
 			return;
 		}
-		showAlert(t(errorKey({ code }), { detail: message }), code);
+		showError({ code, message });
 	}
 
 	/** Draws @ticket; @redraw only refreshes the words (language switch). */
@@ -205,7 +205,7 @@ export class TicketPage {
 			show('retry-camera', false);
 		} catch (e) {
 			show('retry-camera', true);
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
@@ -253,7 +253,7 @@ export class TicketPage {
 		} catch (e) {
 			say(null);
 			show('retry-camera', true);
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
@@ -262,7 +262,7 @@ export class TicketPage {
 		try {
 			this.render(await this.api.post(`/tickets/${this.ticket.id}/cancel`));
 		} catch (e) {
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
