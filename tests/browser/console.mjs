@@ -387,8 +387,8 @@ try {
 		await c.click('#action-submit');
 		expect(await c.locator('#action-dialog[open]').count() === 1, 'the dialog closed without a handling');
 		const said = await c.locator('#field-handling').evaluate((e) => e.validationMessage);
-		expect(said.startsWith('Hãy điền mục'), `the browser's own words, not the page's: ${said}`);
 		await c.click('#action-cancel');
+		expect(said.startsWith('Hãy điền mục "Hướng xử lý'), `the browser's own words, not the page's: ${said}`);
 		expect(await ticketState(t3.id) === 'admitted', 'the ticket changed');
 	});
 
