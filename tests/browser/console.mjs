@@ -212,6 +212,11 @@ try {
 			expect(await page.isHidden('#work'), 'the console shows after a refused token');
 			expect(await page.isEnabled('#sign-in'), 'sign-in stays disabled');
 			await page.screenshot({ path: join(artifacts, `console-${name}-token.png`), fullPage: true });
+			// the message follows a switch of language, and back
+			await page.click('#lang');
+			expect((await alertText(page)).includes('The access code is wrong or has expired'), `en: ${await alertText(page)}`);
+			await page.click('#lang');
+			expect((await alertText(page)).includes(VI_UNAUTHENTICATED), `back to vi: ${await alertText(page)}`);
 			await page.context().close();
 		}
 		allowed = [];
@@ -381,7 +386,9 @@ try {
 		await waitFor(c, '#action-dialog[open]');
 		await c.click('#action-submit');
 		expect(await c.locator('#action-dialog[open]').count() === 1, 'the dialog closed without a handling');
+		const said = await c.locator('#field-handling').evaluate((e) => e.validationMessage);
 		await c.click('#action-cancel');
+		expect(said.startsWith('Hãy điền mục "Hướng xử lý'), `the browser's own words, not the page's: ${said}`);
 		expect(await ticketState(t3.id) === 'admitted', 'the ticket changed');
 	});
 

@@ -181,6 +181,38 @@ async function videoDecodes(page, selector, kind) {
 	}, [kind, first], { timeout: WAIT_MS, polling: 250 });
 }
 
+// the text of the alert box once it shows, after a switch of language
+async function alertAfterSwitch(page, lang) {
+	await page.click('#lang');
+	expect(await page.getAttribute('html', 'lang') === lang, `html lang is not ${lang}`);
+	return page.textContent('#error');
+}
+
+// what a screen reader or a keyboard would miss on @page: an input without
+// a label, a button without a name, a positive tabindex (every element,
+// shown or not: the hidden views are shown later)
+async function accessibilityProblems(page) {
+	return page.evaluate(() => {
+		const problems = [];
+		const named = (e) => (e.getAttribute('aria-label') ?? '').trim() !== '' ||
+			(e.getAttribute('aria-labelledby') ?? '').split(/\s+/).some((id) => document.getElementById(id)?.textContent.trim());
+		const where = (e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.name ? `[name=${e.name}]` : ''}${e.dataset.action ? `[data-action=${e.dataset.action}]` : ''}`;
+		for (const e of document.querySelectorAll('input, select, textarea')) {
+			if (e.type !== 'hidden' && e.labels.length === 0 && !named(e))
+				problems.push(`${where(e)} has no label`);
+		}
+		for (const e of document.querySelectorAll('button, [role="button"]')) {
+			if (e.textContent.trim() === '' && !named(e) && (e.getAttribute('title') ?? '').trim() === '')
+				problems.push(`${where(e)} has no accessible name`);
+		}
+		for (const e of document.querySelectorAll('[tabindex]')) {
+			if (Number(e.getAttribute('tabindex')) > 0)
+				problems.push(`${where(e)} has tabindex ${e.getAttribute('tabindex')}`);
+		}
+		return problems;
+	});
+}
+
 async function registerOnPage(page, summary) {
 	await page.fill('#summary', summary);
 	await page.click('#register');
@@ -332,6 +364,74 @@ try {
 		await shot(page, 'waiting-room-wrong-link-vi');
 		await context.close();
 	});
+	await check('the registration form names the field to fix, in Vietnamese and after a switch in English', async () => {
+		const context = await newContext();
+		const page = await openPage(context, 'form-checks', '/web/waiting-room/');
+		// longer than the daemon takes (the textarea's maxlength stops typing, not a script)
+		await page.locator('#summary').evaluate((e) => {
+			e.value = 'x'.repeat(2001);
+		});
+		await page.click('#register');
+		await page.locator('#error[data-code="invalid_request"]').waitFor({ timeout: WAIT_MS });
+		let text = await page.textContent('#error');
+		expect(text.includes('"Nội dung tóm tắt" dài quá: tối đa 2000 ký tự'), `vi: ${text}`);
+		expect(await page.evaluate(() => document.activeElement.id) === 'summary', 'the summary is not focused');
+		await shot(page, 'waiting-room-too-long-vi');
+		text = await alertAfterSwitch(page, 'en');
+		expect(text.includes('"Summary" is too long: at most 2000 characters'), `en: ${text}`);
+		await shot(page, 'waiting-room-too-long-en');
+		text = await alertAfterSwitch(page, 'vi');
+		expect(text.includes('Nội dung tóm tắt'), `back to vi: ${text}`);
+		await page.fill('#summary', 'Phản ánh hợp lệ');
+		await page.fill('#persons', '0');
+		await page.click('#register');
+		await page.waitForFunction(() => document.getElementById('error').textContent.includes('Số người'), null, { timeout: WAIT_MS });
+		text = await page.textContent('#error');
+		expect(text.includes('"Số người" phải là số nguyên từ 1 đến 200'), `vi: ${text}`);
+		text = await alertAfterSwitch(page, 'en');
+		expect(text.includes('"Number of people" must be a whole number from 1 to 200'), `en: ${text}`);
+		// the page sent nothing: still the form
+		expect(await page.isVisible('#register-form'), 'the form went away');
+		await page.click('#lang');
+		await context.close();
+	});
+	await check('a 400 of the daemon: a localized message naming the field, never its English sentence', async () => {
+		const context = await newContext();
+		const page = await openPage(context, 'daemon-400', '/web/waiting-room/');
+		// what a page would get if its checks missed something: the page's own modules, the real daemon
+		const english = await page.evaluate(async () => {
+			const { Api } = await import('/web/app/api.js');
+			const { showError } = await import('/web/app/dom.js');
+			try {
+				await new Api().post('/register', { category: 'complaint', summary: 'x'.repeat(2001) });
+			} catch (e) {
+				showError(e);
+				return e.message;
+			}
+			return null;
+		});
+		expect(english && english.includes("'summary'"), `the daemon said: ${english}`);
+		await page.locator('#error[data-code="invalid_request"]').waitFor({ timeout: WAIT_MS });
+		let text = await page.textContent('#error');
+		expect(text.includes('Một số thông tin đã nhập chưa đúng') && text.includes('"Nội dung tóm tắt"'), `vi: ${text}`);
+		expect(!text.includes(english), 'the English sentence is shown');
+		text = await alertAfterSwitch(page, 'en');
+		expect(text.includes('Some of the information entered is not right') && text.includes('"Summary"'), `en: ${text}`);
+		// a field the page does not know: the plain message alone
+		await page.evaluate(async () => {
+			const { showError } = await import('/web/app/dom.js');
+			showError({ code: 'invalid_request', message: "field 'colour' is odd" });
+		});
+		text = await page.textContent('#error');
+		expect(text === 'Some of the information entered is not right. Check it and send it again.', `unknown field: ${text}`);
+		await page.click('#lang');
+		await context.close();
+		// the refused request itself is the one error this page was made to log
+		for (let i = consoleErrors.length - 1; i >= 0; i--) {
+			if (/^daemon-400: .*status of 400/.test(consoleErrors[i]))
+				consoleErrors.splice(i, 1);
+		}
+	});
 	await check('a citizen cancels their own ticket', async () => {
 		const context = await newContext(true, 360);
 		const page = await openPage(context, 'cancel', '/web/waiting-room/');
@@ -406,6 +506,15 @@ try {
 		expect((await bp.textContent('#error')).includes('Mã truy cập không đúng'), await bp.textContent('#error'));
 		expect(await bp.isVisible('#sign-in-form'), 'the form went away');
 		await shot(bp, 'bridge-point-wrong-token-vi');
+		let text = await alertAfterSwitch(bp, 'en');
+		expect(text.includes('The access code is wrong or has expired'), `en: ${text}`);
+		text = await alertAfterSwitch(bp, 'vi');
+		expect(text.includes('Mã truy cập không đúng'), `back to vi: ${text}`);
+		// an empty code: said in the page's language, not the browser's
+		await bp.fill('#token', '');
+		await bp.click('#sign-in');
+		await bp.locator('#error[data-code="invalid_request"]').waitFor({ timeout: WAIT_MS });
+		expect((await bp.textContent('#error')).includes('Hãy điền mục "Mã truy cập"'), await bp.textContent('#error'));
 	});
 	await check('a staff token is not a bridge point\'s', async () => {
 		await bp.fill('#token', staffToken);
@@ -478,6 +587,18 @@ try {
 		expect((await bp.textContent('#live-state')) === 'Điểm cầu đã rời buổi tiếp.', await bp.textContent('#live-state'));
 		// an ended session is no longer offered (a session event redraws the list)
 		await bp.locator(`#session option[value="${session}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
+	});
+	await check('every input labelled, every button named, no positive tabindex: waiting room, bridge point, console', async () => {
+		const problems = [];
+		for (const [name, page] of [['waiting room', room], ['bridge point', bp]])
+			problems.push(...(await accessibilityProblems(page)).map((p) => `${name}: ${p}`));
+		const context = await newContext();
+		const staff = await openPage(context, 'console', `/web/console/#token=${encodeURIComponent(staffToken)}`);
+		await staff.locator('#work:not([hidden])').waitFor({ timeout: WAIT_MS });
+		await staff.locator('#queue tbody tr[data-ticket-id]').first().waitFor({ state: 'attached', timeout: WAIT_MS }).catch(() => {});
+		problems.push(...(await accessibilityProblems(staff)).map((p) => `console: ${p}`));
+		await context.close();
+		expect(problems.length === 0, problems.join('; '));
 	});
 	await check('no console errors on any page', async () => {
 		if (consoleErrors.length > 0)

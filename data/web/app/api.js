@@ -1,6 +1,7 @@
 // The daemon's REST API for the pages: JSON in and out, the bearer token in
 // a header (never in a URL, where it would reach logs), and every failure
 // turned into an ApiError whose code names a message in strings.js.
+import { has } from './i18n.js';
 
 export class ApiError extends Error {
 	constructor(status, code, message, startedAt = performance.now()) {
@@ -80,4 +81,22 @@ export function errorKey(error) {
 		'rate_limited', 'unavailable', 'invalid_request', 'too_large', 'permission-denied',
 		'no-device', 'device-busy', 'insecure-context', 'closed'];
 	return known.includes(code) ? `error.${code}` : 'error.other';
+}
+
+/** The plain message of @error as { key, vars } for t(): the page's own
+ * message when it carries one (error.key, error.vars: a form's check), else
+ * the message of its code. A daemon's 400 says in English which field is
+ * wrong ("field 'summary' ..."): the page names that field in its own
+ * language, and never shows the English sentence. */
+export function errorMessage(error) {
+	if (typeof error?.key === 'string')
+		return { key: error.key, vars: error.vars ?? {} };
+	const key = errorKey(error);
+	if (key === 'error.invalid_request') {
+		const field = /field '(\w+)'/.exec(error?.message ?? '')?.[1];
+		return field && has(`field.${field}`)
+			? { key: 'error.invalid_field', vars: { field: { key: `field.${field}` } } }
+			: { key, vars: {} };
+	}
+	return { key, vars: { detail: error?.message ?? String(error ?? '') } };
 }

@@ -1,4 +1,6 @@
 // Small DOM helpers the pages share.
+import { errorMessage } from './api.js';
+import { onLanguageChange, t } from './i18n.js';
 
 /** An element: h('button', { type: 'button', onclick: f }, 'text', child). */
 export function h(tag, attrs = {}, ...children) {
@@ -38,17 +40,39 @@ export function announce(text) {
 	}, 50);
 }
 
-/** Shows @text in the page's alert box (id "error", role="alert"); null hides it. */
-export function showAlert(text, code = null) {
+// what the alert box says, kept as a message so a language switch redraws it
+let alert = null;
+
+function drawAlert() {
 	const box = document.getElementById('error');
 	if (!box)
 		return;
-	box.hidden = text === null;
-	box.textContent = text ?? '';
-	if (code)
-		box.dataset.code = code;
+	box.hidden = alert === null;
+	box.textContent = alert === null ? '' : t(alert.key, alert.vars);
+	if (alert?.code)
+		box.dataset.code = alert.code;
 	else
 		delete box.dataset.code;
+	if (alert)
+		box.dataset.key = alert.key;
+	else
+		delete box.dataset.key;
+}
+
+onLanguageChange(drawAlert);
+
+/** Shows the message @key (an i18n key, with @vars: values or messages
+ * { key, vars }) in the page's alert box (id "error", role="alert"), in the
+ * page's language now and after every switch; null hides it. */
+export function showAlert(key, vars = {}, code = null) {
+	alert = key === null ? null : { key, vars: vars ?? {}, code };
+	drawAlert();
+}
+
+/** Shows the plain message of @error (errorMessage()) in the alert box. */
+export function showError(error) {
+	const { key, vars } = errorMessage(error);
+	showAlert(key, vars, error?.code ?? 'other');
 }
 
 /** A token and other values from the URL's fragment ("#token=...&x=y"),

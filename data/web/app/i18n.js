@@ -37,7 +37,18 @@ export function language() {
  * key itself, so a gap shows up instead of an empty label. */
 export function t(key, vars = {}) {
 	const text = tables[current][key] ?? tables.en[key] ?? key;
-	return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
+	return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? value(vars[name]) : match));
+}
+
+// a var is a plain value or itself a message { key, vars }, translated when
+// the text is drawn: a message kept for a redraw then follows the language
+function value(v) {
+	return v !== null && typeof v === 'object' && typeof v.key === 'string' ? t(v.key, v.vars) : String(v);
+}
+
+/** Whether @key has a text (in either language). */
+export function has(key) {
+	return key in tables.vi || key in tables.en;
 }
 
 /** Translates every marked element under @root. */

@@ -8,8 +8,8 @@ import '../waiting-room/strings.js';
 import '../waiting-room/ticket-strings.js';
 import './strings.js';
 import { CivicBridgeClient } from '../civic-bridge-client.js';
-import { Api, errorKey } from '../app/api.js';
-import { $, formatTime, h, showAlert, takeFragment } from '../app/dom.js';
+import { Api } from '../app/api.js';
+import { $, formatTime, h, showAlert, showError, takeFragment } from '../app/dom.js';
 import { language, mountLanguageSwitch, onLanguageChange, start, t } from '../app/i18n.js';
 import { word } from '../waiting-room/ticket-strings.js';
 import { followRecording } from '../app/recording-notice.js';
@@ -28,7 +28,7 @@ let sessions = [];
 let hideRecording = () => {};
 
 function alertError(e) {
-	showAlert(t(errorKey(e), { detail: e.message }), e.code);
+	showError(e);
 }
 
 // a line of state that follows the language switch (translate() redraws
@@ -73,7 +73,7 @@ function showConnection(state) {
 	out.dataset.state = state;
 	out.textContent = t(`connection.${state}`);
 	if (state === 'reconnecting')
-		showAlert(t('error.closed'), 'closed');
+		showAlert('error.closed', {}, 'closed');
 	else if (state === 'open' && $('#error').dataset.code === 'closed')
 		showAlert(null);
 }
@@ -83,7 +83,7 @@ function makeClient(token) {
 	live = new BridgeLive(client);
 	hideRecording = followRecording(client, $('#recording-notice'), () => live.session);
 	client.addEventListener('connection', (e) => showConnection(e.detail.state));
-	client.addEventListener('error', (e) => showAlert(t(errorKey(e.detail), { detail: e.detail.message }), e.detail.code));
+	client.addEventListener('error', (e) => showError(e.detail));
 	client.addEventListener('message', (e) => {
 		const m = e.detail;
 		if (m.type === 'queue')
@@ -125,7 +125,7 @@ async function join() {
 		say(null);
 		// conflict: the session is not live, or this bridge point is connected elsewhere
 		if (e.code === 'conflict')
-			showAlert(t('bp.live.not_live'), e.code);
+			showAlert('bp.live.not_live', {}, e.code);
 		else
 			alertError(e);
 		$('#join').disabled = false;
@@ -196,7 +196,7 @@ async function trySignIn(token) {
 		}
 		$('#desk').hidden = true;
 		$('#sign-in-view').hidden = false;
-		showAlert(e.key ? t(e.key) : t(errorKey(e), { detail: e.message }), e.code);
+		showError(e);
 		$('#token').focus();
 	} finally {
 		$('#sign-in').disabled = false;
@@ -216,8 +216,12 @@ function main() {
 	$('#sign-in-form').addEventListener('submit', (event) => {
 		event.preventDefault();
 		const token = $('#token').value.trim();
-		if (token !== '')
+		if (token !== '') {
 			trySignIn(token);
+			return;
+		}
+		showAlert('form.required', { field: { key: 'field.token' } }, 'invalid_request');
+		$('#token').focus();
 	});
 	$('#join').addEventListener('click', join);
 	$('#leave').addEventListener('click', leave);

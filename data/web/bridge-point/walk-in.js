@@ -1,8 +1,7 @@
 // A citizen who walked in at the bridge point, registered by its operator
 // (POST /api/v1/tickets: channel walk-in, the operator's own bridge point,
 // which the daemon takes from the token) into the chosen session's line.
-import { errorKey } from '../app/api.js';
-import { $, announce, showAlert } from '../app/dom.js';
+import { $, announce, showAlert, showError } from '../app/dom.js';
 import { t } from '../app/i18n.js';
 import { readTicketForm } from '../waiting-room/register.js';
 
@@ -17,7 +16,7 @@ export function mountWalkIn(api, sessionId, onAdded) {
 		try {
 			body = { ...readTicketForm('wi-'), channel: 'walk-in' };
 		} catch (e) {
-			showAlert(t(e.key), 'invalid_request');
+			showError(e);
 			$(`#${e.field}`).focus();
 			return;
 		}
@@ -31,7 +30,7 @@ export function mountWalkIn(api, sessionId, onAdded) {
 			announce(t('bp.walk_in.done', { id: ticket.id }));
 			onAdded(ticket);
 		} catch (e) {
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		} finally {
 			$('#walk-in-submit').disabled = false;
 		}

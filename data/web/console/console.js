@@ -6,8 +6,8 @@
 import { t, mountLanguageSwitch, onLanguageChange, start as startI18n } from '../app/i18n.js';
 import '../app/strings.js';
 import './strings.js';
-import { Api, ApiError, errorKey } from '../app/api.js';
-import { $, h, announce, showAlert, takeFragment } from '../app/dom.js';
+import { Api, ApiError } from '../app/api.js';
+import { $, h, announce, showAlert, showError, takeFragment } from '../app/dom.js';
 import { CivicBridgeClient } from '../civic-bridge-client.js';
 import { mountDialog } from './form.js';
 import { Sessions, isoDay } from './sessions.js';
@@ -28,23 +28,16 @@ const ctx = {
 	lost: false,
 };
 
-function messageOf(error) {
-	if (error?.plain)
-		return error.plain;
-	const key = errorKey(error);
-	return t(key, { detail: error?.message ?? String(error) });
-}
-
 ctx.fail = (error) => {
 	// a request sent before the connection came back, failing after it: the
 	// server is reachable again, and the reconnection has read everything anew
 	if (error?.code === 'network' && error.startedAt < (ctx.reconnectedAt ?? 0))
 		return;
 	if (error?.code === 'unauthenticated') {
-		signOut(messageOf(error));
+		signOut(error);
 		return;
 	}
-	showAlert(messageOf(error), error?.code ?? 'other');
+	showError(error);
 };
 
 ctx.clearError = () => {
@@ -94,14 +87,15 @@ async function signIn(token) {
 		announce(t('console.signed_in'));
 	} catch (e) {
 		if (e.code === 'forbidden')
-			e.plain = t('console.sign_in.not_staff');
-		signOut(messageOf(e), e.code);
+			e.key = 'console.sign_in.not_staff';
+		signOut(e);
 	} finally {
 		$('#sign-in').disabled = false;
 	}
 }
 
-function signOut(message = null, code = 'unauthenticated') {
+// @error: why (shown in the alert box), or null
+function signOut(error = null) {
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch {
@@ -116,7 +110,10 @@ function signOut(message = null, code = 'unauthenticated') {
 	$('#sign-out').hidden = true;
 	$('#sign-in-panel').hidden = false;
 	showConnection('closed');
-	showAlert(message, message ? code : null);
+	if (error)
+		showError(error);
+	else
+		showAlert(null);
 	$('#token').focus();
 }
 
@@ -147,7 +144,7 @@ function onConnection(state) {
 	showConnection(state);
 	if (state === 'reconnecting' && !ctx.lost) {
 		ctx.lost = true;
-		showAlert(t('console.connection_lost'), 'closed');
+		showAlert('console.connection_lost', {}, 'closed');
 	} else if (state === 'open' && ctx.lost) {
 		ctx.lost = false;
 		ctx.reconnectedAt = performance.now();
@@ -233,7 +230,7 @@ function redraw() {
 	if (ctx.figures)
 		loadFigures().catch(ctx.fail);
 	if ($('#error').dataset.code === 'closed')
-		showAlert(t('console.connection_lost'), 'closed');
+		showAlert('console.connection_lost', {}, 'closed');
 }
 
 function main() {
@@ -251,7 +248,7 @@ function main() {
 		event.preventDefault();
 		const token = $('#token').value.trim();
 		if (!token) {
-			showAlert(t('console.sign_in.empty'), 'invalid_request');
+			showAlert('console.sign_in.empty', {}, 'invalid_request');
 			$('#token').focus();
 			return;
 		}

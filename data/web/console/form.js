@@ -2,6 +2,7 @@
 // move, cancel a session...), asked in a modal <dialog> so the keyboard
 // stays in it, Escape closes it and focus comes back to the button.
 import { h, $ } from '../app/dom.js';
+import { t } from '../app/i18n.js';
 
 let pending = null;
 
@@ -21,6 +22,8 @@ function field(spec) {
 	}
 	if (spec.value !== undefined)
 		input.value = spec.value;
+	input.dataset.label = spec.label;
+	input.addEventListener('input', () => input.setCustomValidity(''));
 	return h('div', {}, h('label', { for: id }, spec.label), input);
 }
 
@@ -45,11 +48,31 @@ export function ask(title, fields) {
 	});
 }
 
+// what is wrong with @control, in the page's language ('' when nothing):
+// the browser's own bubble would speak the browser's language instead
+function complaint(control) {
+	const field = control.dataset.label ?? control.name;
+	const value = control.value.trim();
+	if (value === '')
+		return control.required ? t('form.required', { field }) : '';
+	const max = Number(control.getAttribute('maxlength'));
+	if (max > 0 && [...value].length > max)
+		return t('form.too_long', { field, max, length: [...value].length });
+	if (control.type === 'number') {
+		const min = control.getAttribute('min');
+		if (!/^-?[0-9]+$/.test(value) || (min !== null && Number(value) < Number(min)))
+			return t('form.min', { field, min: min ?? 0 });
+	}
+	return '';
+}
+
 export function mountDialog() {
 	const dialog = $('#action-dialog');
 	const form = $('#action-form');
 	form.addEventListener('submit', (event) => {
 		event.preventDefault();
+		for (const control of form.querySelectorAll('input, select, textarea'))
+			control.setCustomValidity(complaint(control));
 		if (!form.reportValidity())
 			return;
 		const values = {};

@@ -169,7 +169,7 @@ export class Queue {
 			return ask(title, [
 				{ name: 'handling', label: t('console.form.handling'), type: 'select', required: true,
 					options: [['', t('console.form.choose')], ...HANDLINGS.map((x) => [x, t(`console.handling.${x}`)])] },
-				{ name: 'follow_up', label: t('console.form.follow_up'), maxlength: 500 },
+				{ name: 'follow_up', label: t('console.form.follow_up'), maxlength: 2000 },
 				{ name: 'notes', label: t('console.form.notes'), type: 'textarea' },
 			]);
 		}
@@ -183,7 +183,7 @@ export class Queue {
 		if (action === 'move') {
 			const values = await ask(title, [
 				{ name: 'position', label: t('console.form.position'), type: 'number', min: 1, step: 1, required: true, value: ticket.position ?? 1 },
-				{ name: 'reason', label: t('console.form.reason'), required: true, maxlength: 500 },
+				{ name: 'reason', label: t('console.form.reason'), required: true, maxlength: 200 },
 			]);
 			return values && { position: Number.parseInt(values.position, 10), reason: values.reason };
 		}

@@ -217,7 +217,7 @@ export class Room {
 			announce(t(this.recording ? 'console.recording.on' : 'console.recording.off'));
 			// stopped by the daemon, not by staff: say why
 			if (!this.recording && (m.reason === 'disk-full' || m.reason === 'error'))
-				this.ctx.fail({ code: 'recording', plain: t(`console.recording.stopped.${m.reason}`, { detail: m.message ?? '' }) });
+				this.ctx.fail({ code: 'recording', key: `console.recording.stopped.${m.reason}`, vars: { detail: m.message ?? '' } });
 			this.render();
 		}
 	}
@@ -262,7 +262,7 @@ export class Room {
 			this.leave();
 			// the room has one hall: another computer holds it
 			if (e.code === 'conflict' && mode === 'hall')
-				e.plain = t('console.room.hall_busy');
+				e.key = 'console.room.hall_busy';
 			this.ctx.fail(e);
 		}
 	}
@@ -374,7 +374,7 @@ export class Room {
 	onLeft(d) {
 		if (d.publisher || d.handle === 'cam-hall') {
 			if (d.reason === 'removed' || d.reason === 'replaced')
-				this.ctx.fail({ code: 'conflict', plain: t('console.room.hall_lost') });
+				this.ctx.fail({ code: 'conflict', key: 'console.room.hall_lost' });
 			return;
 		}
 		if (d.handle?.startsWith('see-'))
@@ -394,9 +394,9 @@ export class Room {
 		} catch (e) {
 			// a daemon without the recorder has no such route
 			if (e.status === 405 || (e.status === 404 && /^no route/.test(e.message)))
-				this.ctx.fail({ code: 'recording', plain: t('console.recording.unavailable') });
+				this.ctx.fail({ code: 'recording', key: 'console.recording.unavailable' });
 			else if (e.status === 409)
-				this.ctx.fail({ code: 'recording', plain: t('console.recording.refused', { detail: e.message }) });
+				this.ctx.fail({ code: 'recording', key: 'console.recording.refused', vars: { detail: e.message } });
 			else
 				this.ctx.fail(e);
 		}

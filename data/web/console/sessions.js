@@ -149,7 +149,7 @@ export class Sessions {
 			return null;
 		const start = new Date(values.starts_at);
 		if (Number.isNaN(start.getTime()))
-			throw Object.assign(new Error('bad time'), { code: 'invalid_request', message: t('console.form.bad_time') });
+			throw Object.assign(new Error('bad time'), { code: 'invalid_request', key: 'console.form.bad_time' });
 		return this.ctx.api.post(`/series/${session.series_id}/occurrences/${session.occurrence_start}/move`,
 			{ starts_at: start.toISOString().replace(/\.\d{3}Z$/, 'Z'), reason: values.reason });
 	}

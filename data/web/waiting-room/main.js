@@ -6,8 +6,7 @@
 import '../app/strings.js';
 import './strings.js';
 import './ticket-strings.js';
-import { errorKey } from '../app/api.js';
-import { $, announce, showAlert, takeFragment } from '../app/dom.js';
+import { $, announce, showAlert, showError, takeFragment } from '../app/dom.js';
 import { mountLanguageSwitch, start, t } from '../app/i18n.js';
 import { mountRegister, presetBridgePoint } from './register.js';
 import { unlockOnGesture, unlockSound } from './sound.js';
@@ -76,7 +75,7 @@ function openTicket(held, first = null) {
 			forget();
 			history.replaceState(null, '', location.pathname);
 			showRegister();
-			showAlert(t('wr.bad_link'), e.code ?? 'unauthenticated');
+			showAlert('wr.bad_link', {}, e.code ?? 'unauthenticated');
 		},
 		onRegisterAgain: registerAgain,
 	});
@@ -111,5 +110,5 @@ function main() {
 		showRegister();
 }
 
-window.addEventListener('unhandledrejection', (e) => showAlert(t(errorKey(e.reason), { detail: e.reason?.message ?? '' }), e.reason?.code));
+window.addEventListener('unhandledrejection', (e) => showError(e.reason));
 main();

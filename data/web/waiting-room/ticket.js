@@ -3,8 +3,8 @@
 // (ring, "join now", the camera preview, the countdown to no-show), the
 // reception itself once admitted, and the end of the ticket.
 import { CivicBridgeClient } from '../civic-bridge-client.js';
-import { Api, errorKey } from '../app/api.js';
-import { $, announce, showAlert } from '../app/dom.js';
+import { Api } from '../app/api.js';
+import { $, announce, showAlert, showError } from '../app/dom.js';
 import { onLanguageChange, t } from '../app/i18n.js';
 import { followRecording } from '../app/recording-notice.js';
 import { CitizenMedia } from './media.js';
@@ -93,7 +93,7 @@ export class TicketPage {
 				this.onBadLink(e);
 				return false;
 			}
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 			// no WebSocket (a proxy may refuse it): at least the ticket as it is now
 			if (!this.ticket)
 				this.api.get('/me/ticket').then((ticket) => this.render(ticket), (error) => this._failed(error));
@@ -106,7 +106,7 @@ export class TicketPage {
 		out.dataset.state = state;
 		out.textContent = t(`connection.${state}`);
 		if (state === 'reconnecting')
-			showAlert(t('wr.lost'), 'closed');
+			showAlert('wr.lost', {}, 'closed');
 		else if (state === 'open' && $('#error').dataset.code === 'closed')
 			showAlert(null);
 	}
@@ -117,7 +117,7 @@ export class TicketPage {
 			this.onBadLink({ code });
 			return;
 		}
-		showAlert(t(errorKey({ code }), { detail: message }), code);
+		showError({ code, message });
 	}
 
 	/** Draws @ticket; @redraw only refreshes the words (language switch). */
@@ -208,7 +208,7 @@ export class TicketPage {
 			show('retry-camera', false);
 		} catch (e) {
 			show('retry-camera', true);
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
@@ -256,7 +256,7 @@ export class TicketPage {
 		} catch (e) {
 			say(null);
 			show('retry-camera', true);
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
@@ -265,7 +265,7 @@ export class TicketPage {
 		try {
 			this.render(await this.api.post(`/tickets/${this.ticket.id}/cancel`));
 		} catch (e) {
-			showAlert(t(errorKey(e), { detail: e.message }), e.code);
+			showError(e);
 		}
 	}
 
