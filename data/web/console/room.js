@@ -306,7 +306,8 @@ export class Room {
 		const max = this.ctx.client.maxPeers ?? Number(/at most (\d+)/.exec(e.message ?? '')?.[1]);
 		this.ctx.fail({
 			code: 'too_large',
-			plain: t('console.room.too_many', { max: Number.isFinite(max) ? max : '?', count: this.notShown.size }),
+			key: 'console.room.too_many',
+			vars: { max: Number.isFinite(max) ? max : '?', count: this.notShown.size },
 		});
 	}
 
