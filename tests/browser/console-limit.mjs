@@ -7,43 +7,18 @@
 //
 // Prints TAP and exits 0 only when every check passed. A screenshot goes to
 // $CB_BROWSER_ARTIFACTS.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const WAIT_MS = Number(process.env.CB_BROWSER_WAIT_MS || 60000);
-const url = process.env.CB_URL;
-const staffToken = process.env.CB_STAFF_TOKEN;
-const session = process.env.CB_SESSION_ID;
-const artifacts = process.env.CB_BROWSER_ARTIFACTS;
-if (!url || !staffToken || !session || !artifacts) {
-	console.log('Bail out! run this through the meson test \'browser-console\'');
-	process.exit(2);
-}
-const { chromium } = await import('playwright-core');
-mkdirSync(artifacts, { recursive: true });
+import { WAIT_MS, check, expect, finish, loadChromium, need, stoppedEarly } from './tap.mjs';
 
-let n = 0;
-let failed = 0;
-async function check(description, fn) {
-	n++;
-	try {
-		await fn();
-		console.log(`ok ${n} - ${description}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok ${n} - ${description}`);
-		for (const line of String(e?.stack ?? e).split('\n'))
-			console.log(`# ${line}`);
-	}
-}
-
-function expect(condition, message) {
-	if (!condition)
-		throw new Error(message);
-}
+const url = need('CB_URL');
+const staffToken = need('CB_STAFF_TOKEN');
+const session = need('CB_SESSION_ID');
+const artifacts = need('CB_BROWSER_ARTIFACTS');
+const { chromium, executablePath } = await loadChromium(artifacts);
 
 const browser = await chromium.launch({
-	executablePath: process.env.CB_CHROMIUM || '/usr/bin/chromium',
+	executablePath,
 	headless: true,
 	timeout: WAIT_MS,
 	args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
@@ -76,13 +51,9 @@ try {
 		expect(pageErrors.length === 0, pageErrors.join('\n'));
 	});
 } catch (e) {
-	failed++;
-	console.log(`not ok ${++n} - the test ran to its end`);
-	console.log(`# ${e?.stack ?? e}`);
+	stoppedEarly(e);
 } finally {
 	await browser.close();
 }
 
-console.log(`1..${n}`);
-console.log(`# ${n - failed} passed, ${failed} failed; screenshots in ${artifacts}`);
-process.exit(failed === 0 ? 0 : 1);
+finish(artifacts);

@@ -8,19 +8,11 @@
 //
 // Prints TAP and exits 0 only when every check passed. Screenshots go to
 // $CB_BROWSER_ARTIFACTS.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const WAIT_MS = Number(process.env.CB_BROWSER_WAIT_MS || 60000);
+import { WAIT_MS, check, expect, finish, loadChromium, need, stoppedEarly } from './tap.mjs';
 
-function need(name) {
-	const value = process.env[name];
-	if (!value) {
-		console.log(`Bail out! ${name} is not set: run this through the meson test 'browser-console'`);
-		process.exit(2);
-	}
-	return value;
-}
+
 
 const url = need('CB_URL');
 const staffToken = need('CB_STAFF_TOKEN');
@@ -31,40 +23,7 @@ const laterSession = Number(need('CB_LATER_SESSION_ID'));
 const bpId = Number(need('CB_BRIDGE_POINT_ID'));
 const bp = `bp-${bpId}`;
 const artifacts = need('CB_BROWSER_ARTIFACTS');
-const executablePath = process.env.CB_CHROMIUM || '/usr/bin/chromium';
-
-if (!existsSync(executablePath)) {
-	console.log(`Bail out! no Chromium at ${executablePath}: install Debian's chromium (tools/install-deps)`);
-	process.exit(2);
-}
-let chromium;
-try {
-	({ chromium } = await import('playwright-core'));
-} catch (e) {
-	console.log(`Bail out! playwright-core cannot be loaded (${e.message}): run 'npm ci' in tests/browser (tools/install-deps)`);
-	process.exit(2);
-}
-mkdirSync(artifacts, { recursive: true });
-
-let n = 0;
-let failed = 0;
-async function check(description, fn) {
-	n++;
-	try {
-		await fn();
-		console.log(`ok ${n} - ${description}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok ${n} - ${description}`);
-		for (const line of String(e?.stack ?? e).split('\n'))
-			console.log(`# ${line}`);
-	}
-}
-
-function expect(condition, message) {
-	if (!condition)
-		throw new Error(message);
-}
+const { chromium, executablePath } = await loadChromium(artifacts);
 
 // the browser logs a refused request as a console error: those a step
 // provokes on purpose (a wrong token's 401, the recording routes' 404) are
@@ -594,13 +553,9 @@ try {
 		expect(await c.isHidden('#error'), `error shown: ${await c.textContent('#error')}`);
 	});
 } catch (e) {
-	failed++;
-	console.log(`not ok ${++n} - the test ran to its end`);
-	console.log(`# ${e?.stack ?? e}`);
+	stoppedEarly(e);
 } finally {
 	await browser.close();
 }
 
-console.log(`1..${n}`);
-console.log(`# ${n - failed} passed, ${failed} failed; screenshots in ${artifacts}`);
-process.exit(failed === 0 ? 0 : 1);
+finish(artifacts);

@@ -5,19 +5,11 @@
 //
 // Prints TAP ("ok N - ...", "not ok N - ...") and exits 0 only when every
 // check passed. Screenshots go to $CB_BROWSER_ARTIFACTS.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const WAIT_MS = Number(process.env.CB_BROWSER_WAIT_MS || 60000);
+import { WAIT_MS, check, failures, finish, loadChromium, need, stoppedEarly } from './tap.mjs';
 
-function need(name) {
-	const value = process.env[name];
-	if (!value) {
-		console.log(`Bail out! ${name} is not set: run this through the meson test 'browser'`);
-		process.exit(2);
-	}
-	return value;
-}
+
 
 const url = need('CB_URL');
 const staffToken = need('CB_STAFF_TOKEN');
@@ -26,35 +18,7 @@ const session = need('CB_SESSION_ID');
 const idleSession = need('CB_IDLE_SESSION_ID');
 const bridgePoint = `bp-${need('CB_BRIDGE_POINT_ID')}`;
 const artifacts = need('CB_BROWSER_ARTIFACTS');
-const executablePath = process.env.CB_CHROMIUM || '/usr/bin/chromium';
-
-if (!existsSync(executablePath)) {
-	console.log(`Bail out! no Chromium at ${executablePath}: install Debian's chromium (tools/install-deps)`);
-	process.exit(2);
-}
-let chromium;
-try {
-	({ chromium } = await import('playwright-core'));
-} catch (e) {
-	console.log(`Bail out! playwright-core cannot be loaded (${e.message}): run 'npm ci' in tests/browser (tools/install-deps)`);
-	process.exit(2);
-}
-mkdirSync(artifacts, { recursive: true });
-
-let n = 0;
-let failed = 0;
-async function check(description, fn) {
-	n++;
-	try {
-		await fn();
-		console.log(`ok ${n} - ${description}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok ${n} - ${description}`);
-		for (const line of String(e?.stack ?? e).split('\n'))
-			console.log(`# ${line}`);
-	}
-}
+const { chromium, executablePath } = await loadChromium(artifacts);
 
 const consoleErrors = [];
 function watchConsole(page, name) {
@@ -191,7 +155,7 @@ try {
 	});
 	await check(`the hall decodes frames from ${bridgePoint}`, () => receivesVideo(hall, bridgePoint));
 	await check('the bridge point decodes frames from the hall', () => receivesVideo(bp, 'hall'));
-	if (failed > 0)
+	if (failures() > 0)
 		await reportStats({ hall, 'bridge-point': bp });
 	await check('no error is shown on either page', async () => {
 		for (const page of [hall, bp]) {
@@ -216,7 +180,7 @@ try {
 		await receivesVideo(hall, bridgePoint);
 		await receivesVideo(bp, 'hall');
 	});
-	if (failed > 0)
+	if (failures() > 0)
 		await reportStats({ hall, 'bridge-point': bp });
 	await hall.screenshot({ path: join(artifacts, 'hall.png'), fullPage: true });
 	await bp.screenshot({ path: join(artifacts, 'bridge-point.png'), fullPage: true });
@@ -247,13 +211,9 @@ try {
 			throw new Error(consoleErrors.join('\n'));
 	});
 } catch (e) {
-	failed++;
-	console.log(`not ok ${++n} - the test ran to its end`);
-	console.log(`# ${e?.stack ?? e}`);
+	stoppedEarly(e);
 } finally {
 	await browser.close();
 }
 
-console.log(`1..${n}`);
-console.log(`# ${n - failed} passed, ${failed} failed; screenshots in ${artifacts}`);
-process.exit(failed === 0 ? 0 : 1);
+finish(artifacts);

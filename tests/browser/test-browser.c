@@ -126,45 +126,83 @@ run_node(const char *node, const char *script, const char *const *env, char **ou
 	return g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process) : -1;
 }
 
+/* runs tests/browser/@name with @env (name, value, ..., NULL), shows its
+ * report, and fails unless every check passed and it said each of @expected
+ * (so a script that skipped its main checks cannot pass); @what names it */
 static void
-test_hall_and_bridge_point(void)
+run_script(const char *name, const char *const *env, const char *what, const char *const *expected)
 {
 	const char *root = g_getenv("CB_SOURCE_ROOT");
 	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
-	g_autofree char *script = g_build_filename(browser_dir, "hall-and-bridge-point.mjs", NULL);
+	g_autofree char *script = g_build_filename(browser_dir, name, NULL);
 	g_autofree char *node = find_tools(browser_dir);
-	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) bp = NULL;
-	g_autofree char *staff = NULL, *op_token = NULL, *out = NULL;
-	g_autofree char *session = NULL, *idle = NULL, *bp_id = NULL, *start = NULL;
+	g_autofree char *out = NULL;
 	g_auto(GStrv) lines = NULL;
-	gint64 live;
-	int status;
+	int status = run_node(node, script, env, &out);
 
-	/* STUN and TURN servers that do not exist: nothing answers on loopback,
-	 * but the pages must hand them, credentials included, to their
-	 * RTCPeerConnections */
-	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
-				     "client-ice-servers=stun:127.0.0.1:3478\n"
-				     "turn-servers=turn:127.0.0.1:3478?transport=udp\n"
-				     "turn-secret=browser-test-secret\n");
+	lines = g_strsplit(out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_test_message("%s", lines[i]);
+	if (status != 0)
+		g_error("%s failed (exit %d); its report is above", what, status);
+	g_assert_null(strstr(out, "not ok"));
+	for (guint i = 0; expected != NULL && expected[i] != NULL; i++)
+		g_assert_nonnull(strstr(out, expected[i]));
+	g_assert_nonnull(strstr(out, " 0 failed"));
+}
+
+static void
+start_daemon(CbTestDaemon *d, const char *config)
+{
+	g_autoptr(GError) error = NULL;
+
+	cb_test_daemon_set_config(d, config);
 	if (!cb_test_daemon_start(d, &error))
 		g_error("daemon did not start: %s", error->message);
+}
+
+/* a bridge point and its operator's token (*@op_token); returns its id */
+static gint64
+add_bridge_point(CbTestDaemon *d, const char *code, const char *name, char **op_token)
+{
+	g_autofree char *body = g_strdup_printf("{\"code\":\"%s\",\"name\":\"%s\"}", code, name);
+	g_autoptr(JsonNode) bp =
+		call(d, "POST", "/api/v1/bridge-points", d->admin_token, body, 201);
+	gint64 id = json_object_get_int_member(json_node_get_object(bp), "id");
+
+	*op_token = cb_test_daemon_issue_token(d, CB_ROLE_OPERATOR, id, 0, 0);
+	return id;
+}
+
+/* a session starting in 10 minutes, started now (live) */
+static gint64
+live_session(CbTestDaemon *d, const char *staff)
+{
+	gint64 id = new_session(d, staff);
+	g_autofree char *path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", id);
+	g_autoptr(JsonNode) started = call(d, "POST", path, staff, NULL, 200);
+
+	return id;
+}
+
+#define ID(x) g_strdup_printf("%" G_GINT64_FORMAT, (gint64)(x))
+
+/* a daemon with @config, a bridge point and its operator, a live session
+ * and one not started: what the test pages and the citizen's and
+ * operator's pages need; then @script */
+static void
+run_with_live_session(const char *config, const char *script, const char *what,
+		      const char *const *expected)
+{
+	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
+	g_autofree char *staff = NULL, *op_token = NULL, *session = NULL, *idle = NULL;
+	g_autofree char *bp_id = NULL;
+
+	start_daemon(d, config);
 	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
-	bp = call(d, "POST", "/api/v1/bridge-points", d->admin_token,
-		  "{\"code\":\"soc-son\",\"name\":\"Xã Sóc Sơn\"}", 201);
-	bp_id = g_strdup_printf("%" G_GINT64_FORMAT,
-				json_object_get_int_member(json_node_get_object(bp), "id"));
-	op_token = cb_test_daemon_issue_token(
-		d, CB_ROLE_OPERATOR, json_object_get_int_member(json_node_get_object(bp), "id"), 0,
-		0);
-	live = new_session(d, staff);
-	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", live);
-	g_clear_pointer(&bp, json_node_unref);
-	bp = call(d, "POST", start, staff, NULL, 200);
-	session = g_strdup_printf("%" G_GINT64_FORMAT, live);
-	idle = g_strdup_printf("%" G_GINT64_FORMAT, new_session(d, staff));
+	bp_id = ID(add_bridge_point(d, "soc-son", "Xã Sóc Sơn", &op_token));
+	session = ID(live_session(d, staff));
+	idle = ID(new_session(d, staff));
 	{
 		const char *env[] = {"CB_URL",
 				     d->url,
@@ -181,16 +219,24 @@ test_hall_and_bridge_point(void)
 				     "CB_BROWSER_ARTIFACTS",
 				     g_getenv("CB_BROWSER_ARTIFACTS"),
 				     NULL};
-		status = run_node(node, script, env, &out);
+		run_script(script, env, what, expected);
 	}
-	lines = g_strsplit(out, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++)
-		g_test_message("%s", lines[i]);
-	if (status != 0)
-		g_error("the browser test failed (exit %d); its report is above", status);
-	g_assert_null(strstr(out, "not ok"));
-	g_assert_nonnull(strstr(out, "decodes frames from the hall"));
-	g_assert_nonnull(strstr(out, " 0 failed"));
+}
+
+/* the hall and bridge-point test pages (tests/browser/hall-and-bridge-point.mjs) */
+static void
+test_hall_and_bridge_point(void)
+{
+	const char *expected[] = {"decodes frames from the hall", NULL};
+
+	/* STUN and TURN servers that do not exist: nothing answers on loopback,
+	 * but the pages must hand them, credentials included, to their
+	 * RTCPeerConnections */
+	run_with_live_session("[media]\nice-addresses=127.0.0.1\n"
+			      "client-ice-servers=stun:127.0.0.1:3478\n"
+			      "turn-servers=turn:127.0.0.1:3478?transport=udp\n"
+			      "turn-secret=browser-test-secret\n",
+			      "hall-and-bridge-point.mjs", "the browser test", expected);
 }
 
 /* the waiting room and the bridge-point page (tests/browser/pages.mjs): a
@@ -199,68 +245,16 @@ test_hall_and_bridge_point(void)
 static void
 test_pages(void)
 {
-	const char *root = g_getenv("CB_SOURCE_ROOT");
-	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
-	g_autofree char *script = g_build_filename(browser_dir, "pages.mjs", NULL);
-	g_autofree char *node = find_tools(browser_dir);
-	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) bp = NULL;
-	g_autoptr(JsonNode) started = NULL;
-	g_autofree char *staff = NULL, *op_token = NULL, *out = NULL;
-	g_autofree char *session = NULL, *idle = NULL, *bp_id = NULL, *start = NULL;
-	g_auto(GStrv) lines = NULL;
-	gint64 live;
-	int status;
+	const char *expected[] = {"the citizen decodes the hall's video",
+				  "the bridge point joins and decodes the hall", NULL};
 
 	/* the test registers several citizens from one address and tries wrong
 	 * tokens on purpose: neither limit is what it is about */
-	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
-				     "[queue]\nregister-limit=1000\n"
-				     "[limits]\nauth-failure-limit=1000\n"
-				     "[schedule]\nrrule=\n");
-	if (!cb_test_daemon_start(d, &error))
-		g_error("daemon did not start: %s", error->message);
-	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
-	bp = call(d, "POST", "/api/v1/bridge-points", d->admin_token,
-		  "{\"code\":\"soc-son\",\"name\":\"Xã Sóc Sơn\"}", 201);
-	bp_id = g_strdup_printf("%" G_GINT64_FORMAT,
-				json_object_get_int_member(json_node_get_object(bp), "id"));
-	op_token = cb_test_daemon_issue_token(
-		d, CB_ROLE_OPERATOR, json_object_get_int_member(json_node_get_object(bp), "id"), 0,
-		0);
-	live = new_session(d, staff);
-	start = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", live);
-	started = call(d, "POST", start, staff, NULL, 200);
-	session = g_strdup_printf("%" G_GINT64_FORMAT, live);
-	idle = g_strdup_printf("%" G_GINT64_FORMAT, new_session(d, staff));
-	{
-		const char *env[] = {"CB_URL",
-				     d->url,
-				     "CB_STAFF_TOKEN",
-				     staff,
-				     "CB_OPERATOR_TOKEN",
-				     op_token,
-				     "CB_SESSION_ID",
-				     session,
-				     "CB_IDLE_SESSION_ID",
-				     idle,
-				     "CB_BRIDGE_POINT_ID",
-				     bp_id,
-				     "CB_BROWSER_ARTIFACTS",
-				     g_getenv("CB_BROWSER_ARTIFACTS"),
-				     NULL};
-		status = run_node(node, script, env, &out);
-	}
-	lines = g_strsplit(out, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++)
-		g_test_message("%s", lines[i]);
-	if (status != 0)
-		g_error("the pages' browser test failed (exit %d); its report is above", status);
-	g_assert_null(strstr(out, "not ok"));
-	g_assert_nonnull(strstr(out, "the citizen decodes the hall's video"));
-	g_assert_nonnull(strstr(out, "the bridge point joins and decodes the hall"));
-	g_assert_nonnull(strstr(out, " 0 failed"));
+	run_with_live_session("[media]\nice-addresses=127.0.0.1\n"
+			      "[queue]\nregister-limit=1000\n"
+			      "[limits]\nauth-failure-limit=1000\n"
+			      "[schedule]\nrrule=\n",
+			      "pages.mjs", "the pages' browser test", expected);
 }
 
 /* the staff console (data/web/console/) against the real daemon: a bridge
@@ -271,40 +265,28 @@ test_pages(void)
 static void
 test_console(void)
 {
-	const char *root = g_getenv("CB_SOURCE_ROOT");
-	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
-	g_autofree char *script = g_build_filename(browser_dir, "console.mjs", NULL);
-	g_autofree char *node = find_tools(browser_dir);
 	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) bp = NULL, opened = NULL;
-	g_autofree char *staff = NULL, *expired = NULL, *op_token = NULL, *out = NULL;
-	g_autofree char *session = NULL, *bp_id = NULL, *path = NULL, *later = NULL;
-	g_auto(GStrv) lines = NULL;
+	g_autoptr(JsonNode) opened = NULL;
+	g_autofree char *staff = NULL, *expired = NULL, *op_token = NULL, *session = NULL;
+	g_autofree char *bp_id = NULL, *path = NULL, *later = NULL;
+	const char *expected[] = {"the console decodes the bridge point's video", NULL};
 	gint64 id;
-	int status;
 
-	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
-				     "stats-interval-seconds=1\n");
-	if (!cb_test_daemon_start(d, &error))
-		g_error("daemon did not start: %s", error->message);
+	start_daemon(d, "[media]\nice-addresses=127.0.0.1\n"
+			"stats-interval-seconds=1\n");
 	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
 	expired = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0,
 					     g_get_real_time() - (gint64)3600 * G_USEC_PER_SEC);
-	bp = call(d, "POST", "/api/v1/bridge-points", d->admin_token,
-		  "{\"code\":\"dong-anh\",\"name\":\"Xã Đông Anh\"}", 201);
-	id = json_object_get_int_member(json_node_get_object(bp), "id");
-	bp_id = g_strdup_printf("%" G_GINT64_FORMAT, id);
-	op_token = cb_test_daemon_issue_token(d, CB_ROLE_OPERATOR, id, 0, 0);
+	bp_id = ID(add_bridge_point(d, "dong-anh", "Xã Đông Anh", &op_token));
 	/* one that opens by itself (it starts within open-before-minutes), and
 	 * one two days on, still scheduled */
 	id = new_session(d, staff);
-	session = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	session = ID(id);
 	path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT, id);
 	opened = call(d, "GET", path, staff, NULL, 200);
 	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(opened), "state"), ==,
 			"open");
-	later = g_strdup_printf("%" G_GINT64_FORMAT, session_in(d, staff, 2 * 24 * 60));
+	later = ID(session_in(d, staff, 2 * 24 * 60));
 	/* a series with two occurrences three days on: their sessions are moved
 	 * and cancelled as occurrences */
 	{
@@ -337,16 +319,8 @@ test_console(void)
 				     "CB_BROWSER_ARTIFACTS",
 				     g_getenv("CB_BROWSER_ARTIFACTS"),
 				     NULL};
-		status = run_node(node, script, env, &out);
+		run_script("console.mjs", env, "the console's browser test", expected);
 	}
-	lines = g_strsplit(out, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++)
-		g_test_message("%s", lines[i]);
-	if (status != 0)
-		g_error("the console's browser test failed (exit %d); its report is above", status);
-	g_assert_null(strstr(out, "not ok"));
-	g_assert_nonnull(strstr(out, "the console decodes the bridge point's video"));
-	g_assert_nonnull(strstr(out, " 0 failed"));
 }
 
 /* the console against a daemon that allows one peer per connection: it
@@ -355,27 +329,13 @@ test_console(void)
 static void
 test_console_peer_limit(void)
 {
-	const char *root = g_getenv("CB_SOURCE_ROOT");
-	g_autofree char *browser_dir = g_build_filename(root, "tests", "browser", NULL);
-	g_autofree char *script = g_build_filename(browser_dir, "console-limit.mjs", NULL);
-	g_autofree char *node = find_tools(browser_dir);
 	g_autoptr(CbTestDaemon) d = cb_test_daemon_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) started = NULL;
-	g_autofree char *staff = NULL, *session = NULL, *path = NULL, *out = NULL;
-	g_auto(GStrv) lines = NULL;
-	gint64 id;
-	int status;
+	g_autofree char *staff = NULL, *session = NULL;
 
-	cb_test_daemon_set_config(d, "[media]\nice-addresses=127.0.0.1\n"
-				     "max-peers-per-connection=1\n");
-	if (!cb_test_daemon_start(d, &error))
-		g_error("daemon did not start: %s", error->message);
+	start_daemon(d, "[media]\nice-addresses=127.0.0.1\n"
+			"max-peers-per-connection=1\n");
 	staff = cb_test_daemon_issue_token(d, CB_ROLE_STAFF, 0, 0, 0);
-	id = new_session(d, staff);
-	session = g_strdup_printf("%" G_GINT64_FORMAT, id);
-	path = g_strdup_printf("/api/v1/sessions/%" G_GINT64_FORMAT "/start", id);
-	started = call(d, "POST", path, staff, NULL, 200);
+	session = ID(live_session(d, staff));
 	{
 		const char *env[] = {"CB_URL",
 				     d->url,
@@ -386,15 +346,8 @@ test_console_peer_limit(void)
 				     "CB_BROWSER_ARTIFACTS",
 				     g_getenv("CB_BROWSER_ARTIFACTS"),
 				     NULL};
-		status = run_node(node, script, env, &out);
+		run_script("console-limit.mjs", env, "the console's peer-limit test", NULL);
 	}
-	lines = g_strsplit(out, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++)
-		g_test_message("%s", lines[i]);
-	if (status != 0)
-		g_error("the console's peer-limit test failed (exit %d); its report is above",
-			status);
-	g_assert_nonnull(strstr(out, " 0 failed"));
 }
 
 int
