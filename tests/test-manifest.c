@@ -302,6 +302,48 @@ test_bad_file_names(Fixture *f, gconstpointer data)
 	}
 }
 
+/* what a starting daemon reads of each recording: the last line alone */
+static void
+test_ends_with_stop(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) stop = json_object_new();
+	g_autofree char *text = NULL;
+	gsize length = 0;
+	int fd;
+
+	/* the fixture's manifest ends with a segment: still recording */
+	g_assert_false(cb_manifest_ends_with_stop(f->manifest));
+	json_object_set_string_member(stop, "type", "stop");
+	g_assert_true(cb_manifest_append(f->open, stop, &error));
+	g_assert_no_error(error);
+	g_assert_true(cb_manifest_ends_with_stop(f->manifest));
+	/* a line cut off after it: the daemon stopped while writing */
+	fd = open(f->manifest, O_WRONLY | O_APPEND);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, "0123", 4), ==, 4);
+	close(fd);
+	g_assert_false(cb_manifest_ends_with_stop(f->manifest));
+	/* a last line that says "stop" but whose hash does not hold */
+	g_assert_true(g_file_get_contents(f->manifest, &text, &length, &error));
+	text[length - 4] = '\0';
+	{
+		char *last = NULL;
+
+		for (char *at = strstr(text, "\"stop\""); at != NULL;
+		     at = strstr(at + 1, "\"stop\""))
+			last = at;
+		g_assert_nonnull(last);
+		last[1] = 'S';
+	}
+	g_assert_true(g_file_set_contents(f->manifest, text, -1, &error));
+	g_assert_false(cb_manifest_ends_with_stop(f->manifest));
+	/* missing and empty files */
+	g_assert_false(cb_manifest_ends_with_stop("/nonexistent/manifest.jsonl"));
+	g_assert_true(g_file_set_contents(f->manifest, "", 0, &error));
+	g_assert_false(cb_manifest_ends_with_stop(f->manifest));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,5 +357,6 @@ main(int argc, char **argv)
 	ADD("/civic-bridge/manifest/gap-in-a-track", test_gap_in_a_track);
 	ADD("/civic-bridge/manifest/gap-explained", test_gap_explained);
 	ADD("/civic-bridge/manifest/bad-file-names", test_bad_file_names);
+	ADD("/civic-bridge/manifest/ends-with-stop", test_ends_with_stop);
 	return g_test_run();
 }

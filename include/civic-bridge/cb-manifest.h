@@ -42,6 +42,12 @@ CbManifest *cb_manifest_open(const char *path, GError **error);
 void cb_manifest_close(CbManifest *manifest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbManifest, cb_manifest_close)
 
+/* whether the manifest's last entry is a "stop" and its last line is
+ * whole: read from the end of the file only (a daemon starting looks at
+ * every recording it holds; the chain is checked where the manifest is
+ * opened for writing); FALSE when unreadable or empty */
+gboolean cb_manifest_ends_with_stop(const char *path);
+
 /* appends @entry (its "seq", "prev" and "time" are set here) */
 gboolean cb_manifest_append(CbManifest *manifest, JsonObject *entry, GError **error);
 

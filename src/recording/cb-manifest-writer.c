@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -257,18 +258,6 @@ cb_manifest_writer_has_failed(CbManifestWriter *writer)
 	return g_atomic_int_get(&writer->failed);
 }
 
-static gboolean
-cb_manifest_ended_cleanly(const char *path)
-{
-	g_autoptr(GPtrArray) entries = cb_manifest_read(path, NULL, NULL);
-	JsonObject *last;
-
-	if (entries == NULL || entries->len == 0)
-		return TRUE;
-	last = g_ptr_array_index(entries, entries->len - 1);
-	return g_strcmp0(json_object_get_string_member_with_default(last, "type", ""), "stop") == 0;
-}
-
 void
 cb_manifest_writer_close_interrupted(const char *recordings_dir)
 {
@@ -281,8 +270,11 @@ cb_manifest_writer_close_interrupted(const char *recordings_dir)
 		g_autoptr(GError) error = NULL;
 		CbManifestWriter *writer;
 		JsonObject *stop;
+		GStatBuf st;
 
-		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || cb_manifest_ended_cleanly(path))
+		/* no entry yet (nothing to close), or closed */
+		if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+		    cb_manifest_ends_with_stop(path))
 			continue;
 		writer = cb_manifest_writer_open(folder, NULL, NULL, &error);
 		if (writer == NULL) {

@@ -85,6 +85,46 @@ cb_manifest_check_chain(JsonObject *entry, const char *prev, guint64 seq, char *
 	return TRUE;
 }
 
+/* --- the last entry ------------------------------------------------------- */
+
+/* an entry is a few hundred bytes: its line ends within this much of the end */
+#define CB_MANIFEST_TAIL_BYTES 16384
+
+gboolean
+cb_manifest_ends_with_stop(const char *path)
+{
+	g_autofree char *tail = g_malloc(CB_MANIFEST_TAIL_BYTES + 1);
+	g_autofree char *hash = NULL, *why = NULL;
+	g_autoptr(JsonObject) entry = NULL;
+	struct stat st;
+	const char *line;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return FALSE;
+	if (fstat(fd, &st) != 0 || st.st_size == 0) {
+		close(fd);
+		return FALSE;
+	}
+	n = pread(fd, tail, MIN((off_t)CB_MANIFEST_TAIL_BYTES, st.st_size),
+		  MAX((off_t)0, st.st_size - CB_MANIFEST_TAIL_BYTES));
+	close(fd);
+	/* no newline at the end: the daemon stopped in the middle of an entry */
+	if (n <= 0 || tail[n - 1] != '\n')
+		return FALSE;
+	tail[n - 1] = '\0';
+	line = strrchr(tail, '\n');
+	line = line != NULL ? line + 1 : tail;
+	/* the last line did not fit: not a line this daemon writes */
+	if (line == tail && st.st_size > CB_MANIFEST_TAIL_BYTES)
+		return FALSE;
+	entry = cb_manifest_parse_line(line, strlen(line), &hash, &why);
+	return entry != NULL &&
+	       g_strcmp0(json_object_get_string_member_with_default(entry, "type", ""), "stop") ==
+		       0;
+}
+
 /* --- reading --------------------------------------------------------------- */
 
 typedef gboolean (*CbManifestLineFunc)(guint64 number, const char *line, gsize length,
