@@ -114,6 +114,36 @@ test_in_progress_and_crash_tail(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(reopened->unfinished_bytes, ==, 0);
 }
 
+/* a recording's detail is read once while its manifest stays as it is:
+ * fetching segments one by one does not read the manifest each time */
+static void
+test_detail_read_once(Fixture *f, gconstpointer data)
+{
+	g_autofree char *folder = write_recording(f, 8, 1, TRUE);
+	g_autofree char *manifest = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CbRecordingInfo) first = cb_recordings_get(f->recordings, 8, FALSE, &error);
+	g_autoptr(CbRecordingInfo) again = NULL;
+	g_autoptr(CbRecordingInfo) changed = NULL;
+	g_autoptr(CbManifest) writer = NULL;
+
+	g_assert_no_error(error);
+	again = cb_recordings_get(f->recordings, 8, FALSE, &error);
+	g_assert_true(again == first);
+	/* an entry more: read anew, and the entry is in it */
+	writer = cb_manifest_open(manifest, &error);
+	g_assert_no_error(error);
+	g_assert_true(cb_manifest_add_event(writer, "joined", "bp-3", NULL, &error));
+	changed = cb_recordings_get(f->recordings, 8, FALSE, &error);
+	g_assert_no_error(error);
+	g_assert_true(changed != first);
+	g_assert_cmpuint(changed->entries->len, ==, first->entries->len + 1);
+	/* a recording gone: not found, whatever was read before */
+	cb_test_remove_tree(folder);
+	g_assert_null(cb_recordings_get(f->recordings, 8, FALSE, &error));
+	g_assert_error(error, CB_ERROR, CB_ERROR_NOT_FOUND);
+}
+
 static void
 test_file_path(Fixture *f, gconstpointer data)
 {
@@ -268,6 +298,7 @@ main(int argc, char **argv)
 		   fixture_tear_down)
 	ADD("in-progress-and-crash-tail", test_in_progress_and_crash_tail);
 	ADD("file-path", test_file_path);
+	ADD("detail-read-once", test_detail_read_once);
 	ADD("purge-by-hand", test_purge_by_hand);
 	ADD("daily-purge", test_daily_purge);
 	return g_test_run();

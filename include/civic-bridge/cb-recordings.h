@@ -57,6 +57,8 @@ typedef struct _CbRecordingInfo {
 	GPtrArray *entries;
 } CbRecordingInfo;
 
+/* shared read-only: free drops one reference */
+CbRecordingInfo *cb_recording_info_ref(CbRecordingInfo *info);
 void cb_recording_info_free(CbRecordingInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CbRecordingInfo, cb_recording_info_free)
 

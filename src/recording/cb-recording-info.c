@@ -26,16 +26,28 @@ cb_recording_track_free(CbRecordingTrack *track)
 	g_free(track);
 }
 
-void
-cb_recording_info_free(CbRecordingInfo *info)
+static void
+cb_recording_info_clear(gpointer data)
 {
-	if (info == NULL)
-		return;
+	CbRecordingInfo *info = data;
+
 	g_free(info->folder);
 	g_clear_pointer(&info->problems, g_ptr_array_unref);
 	g_clear_pointer(&info->tracks, g_ptr_array_unref);
 	g_clear_pointer(&info->entries, g_ptr_array_unref);
-	g_free(info);
+}
+
+CbRecordingInfo *
+cb_recording_info_ref(CbRecordingInfo *info)
+{
+	return g_rc_box_acquire(info);
+}
+
+void
+cb_recording_info_free(CbRecordingInfo *info)
+{
+	if (info != NULL)
+		g_rc_box_release_full(info, cb_recording_info_clear);
 }
 
 gboolean
@@ -225,7 +237,7 @@ cb_recording_info_read(const char *folder, gint64 session_id, gboolean confident
 		       gboolean detail, GError **error)
 {
 	g_autofree char *path = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
-	g_autoptr(CbRecordingInfo) info = g_new0(CbRecordingInfo, 1);
+	g_autoptr(CbRecordingInfo) info = g_rc_box_new0(CbRecordingInfo);
 	g_autoptr(GPtrArray) entries = NULL;
 	g_autoptr(GError) local = NULL;
 

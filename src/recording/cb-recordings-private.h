@@ -13,6 +13,15 @@ struct _CbRecordings {
 	guint retention_days;
 	gboolean purging; /* a purge runs in its worker thread */
 	GSource *daily;   /* the daily purge */
+	/* the last recording read in detail, while its manifest is unchanged:
+	 * a client fetching its segments one by one would otherwise have the
+	 * whole manifest read and hashed for each (one slot: a long session's
+	 * detail holds every entry) */
+	CbRecordingInfo *cached;
+	char *cached_manifest;
+	gint64 cached_size;
+	gint64 cached_mtime_ns;
+	guint64 cached_inode; /* a manifest replaced whole is another file */
 };
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-manifest.h"
@@ -37,6 +38,8 @@ cb_recordings_finalize(GObject *object)
 	CbRecordings *self = CB_RECORDINGS(object);
 
 	g_free(self->state_dir);
+	g_clear_pointer(&self->cached, cb_recording_info_free);
+	g_free(self->cached_manifest);
 	G_OBJECT_CLASS(cb_recordings_parent_class)->finalize(object);
 }
 
@@ -116,8 +119,29 @@ CbRecordingInfo *
 cb_recordings_get(CbRecordings *self, gint64 session_id, gboolean confidential, GError **error)
 {
 	g_autofree char *folder = cb_recording_folder(self->state_dir, session_id, confidential);
+	g_autofree char *manifest = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
+	CbRecordingInfo *info;
+	struct stat st;
+	gint64 mtime_ns;
 
-	return cb_recording_info_read(folder, session_id, confidential, TRUE, error);
+	if (stat(manifest, &st) != 0)
+		return cb_recording_info_read(folder, session_id, confidential, TRUE, error);
+	mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (self->cached != NULL && g_strcmp0(self->cached_manifest, manifest) == 0 &&
+	    self->cached_size == (gint64)st.st_size && self->cached_mtime_ns == mtime_ns &&
+	    self->cached_inode == (guint64)st.st_ino)
+		return cb_recording_info_ref(self->cached);
+	info = cb_recording_info_read(folder, session_id, confidential, TRUE, error);
+	if (info != NULL) {
+		g_clear_pointer(&self->cached, cb_recording_info_free);
+		self->cached = cb_recording_info_ref(info);
+		g_free(self->cached_manifest);
+		self->cached_manifest = g_steal_pointer(&manifest);
+		self->cached_size = st.st_size;
+		self->cached_mtime_ns = mtime_ns;
+		self->cached_inode = st.st_ino;
+	}
+	return info;
 }
 
 gboolean
