@@ -340,6 +340,35 @@ cb_key_timer_free(gpointer data)
 	g_free(timer);
 }
 
+static gboolean cb_room_key_timer_cb(gpointer data);
+
+/* the pending request of @slot, due one interval after its last request */
+static void
+cb_room_arm_key_timer(CbRoom *room, CbSlot *slot, gboolean required)
+{
+	gint64 interval = (gint64)room->config.keyframe_interval_ms * G_TIME_SPAN_MILLISECOND;
+	gint64 due = slot->last_key_request + interval - g_get_monotonic_time();
+	CbKeyTimer *timer = g_new0(CbKeyTimer, 1);
+
+	slot->key_timer_required = required;
+	timer->room = room; /* the room destroys the timer before it goes */
+	timer->slot_id = g_strdup(slot->id);
+	slot->key_timer = g_timeout_source_new(MAX(due, 0) / 1000 + 1);
+	g_source_set_callback(slot->key_timer, cb_room_key_timer_cb, timer, cb_key_timer_free);
+	g_source_attach(slot->key_timer, room->context);
+}
+
+/* a request made while the publisher's stream was still setting up is lost,
+ * and a publisher may send keyframes only when asked: while a connected
+ * subscriber still waits for its first one, ask again once per interval */
+static void
+cb_room_send_and_follow(CbRoom *room, CbSlot *slot)
+{
+	cb_room_send_keyframe_request(room, slot);
+	if (cb_room_slot_has_waiting_subscriber(room, slot))
+		cb_room_arm_key_timer(room, slot, FALSE);
+}
+
 static gboolean
 cb_room_key_timer_cb(gpointer data)
 {
@@ -350,7 +379,7 @@ cb_room_key_timer_cb(gpointer data)
 		return G_SOURCE_REMOVE;
 	g_clear_pointer(&slot->key_timer, g_source_unref);
 	if (slot->key_timer_required || cb_room_slot_has_waiting_subscriber(timer->room, slot))
-		cb_room_send_keyframe_request(timer->room, slot);
+		cb_room_send_and_follow(timer->room, slot);
 	else
 		g_debug("keyframe request to %s: nobody waits for it any more", slot->id);
 	return G_SOURCE_REMOVE;
@@ -362,7 +391,6 @@ cb_room_request_keyframe(CbRoom *room, CbSlot *slot, gboolean first_key)
 {
 	gint64 interval = (gint64)room->config.keyframe_interval_ms * G_TIME_SPAN_MILLISECOND;
 	gint64 now = g_get_monotonic_time();
-	CbKeyTimer *timer;
 
 	if (slot == NULL)
 		return;
@@ -372,17 +400,10 @@ cb_room_request_keyframe(CbRoom *room, CbSlot *slot, gboolean first_key)
 		return;
 	}
 	if (slot->last_key_request == 0 || now - slot->last_key_request >= interval) {
-		cb_room_send_keyframe_request(room, slot);
+		cb_room_send_and_follow(room, slot);
 		return;
 	}
-	slot->key_timer_required = !first_key;
-	timer = g_new0(CbKeyTimer, 1);
-	timer->room = room; /* the room destroys the timer before it goes */
-	timer->slot_id = g_strdup(slot->id);
-	slot->key_timer =
-		g_timeout_source_new((slot->last_key_request + interval - now + 999) / 1000);
-	g_source_set_callback(slot->key_timer, cb_room_key_timer_cb, timer, cb_key_timer_free);
-	g_source_attach(slot->key_timer, room->context);
+	cb_room_arm_key_timer(room, slot, !first_key);
 }
 
 void
