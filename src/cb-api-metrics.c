@@ -19,6 +19,7 @@
 
 #include "civic-bridge/cb-error.h"
 #include "civic-bridge/cb-media-rooms.h"
+#include "civic-bridge/cb-room.h"
 #include "civic-bridge/cb-ws-hub.h"
 
 #include "cb-api.h"
@@ -303,6 +304,12 @@ cb_metrics_media(CbMetricsText *m, CbMediaRooms *rooms)
 		cb_metrics_sample(m, CB_METRICS_PREFIX "keyframe_requests_total",
 				  p->keyframe_requests);
 	}
+	cb_metrics_family(m, CB_METRICS_PREFIX "media_lane_overruns_total", "counter",
+			  "Times a lane (the thread that sends one publisher's track to up to 8 "
+			  "subscribers) fell 300 ms behind and dropped its oldest frames: media "
+			  "the daemon itself dropped, its CPU short.");
+	cb_metrics_sample(m, CB_METRICS_PREFIX "media_lane_overruns_total",
+			  (double)cb_room_get_lane_overruns());
 }
 
 void

@@ -326,6 +326,64 @@ test_stuck_subscribers_isolate(CbTestRoom *fx, gconstpointer data)
 	gst_pad_remove_probe(stalled_pad, probe);
 }
 
+/* holds a room peer's sending thread (its lane's) while @held is set, 10 s
+ * at most */
+static GstPadProbeReturn
+hold_lane_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+	gint *held = user_data;
+	gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	while (g_atomic_int_get(held) && g_get_monotonic_time() < until)
+		g_usleep(10 * 1000);
+	return GST_PAD_PROBE_OK;
+}
+
+/* a lane whose thread cannot send falls behind: past 300 ms it drops its
+ * oldest frames and counts it (civic_bridge_media_lane_overruns_total)
+ * instead of queueing without end, and its subscriber gets media again
+ * once it can send */
+static void
+test_lane_overrun(CbTestRoom *fx, gconstpointer data)
+{
+	static gint held = 1;
+	CbTestRoomClient *slow;
+	GstElement *webrtc;
+	g_autoptr(GPtrArray) pads = g_ptr_array_new_with_free_func(gst_object_unref);
+	g_autoptr(GArray) probes = g_array_new(FALSE, FALSE, sizeof(gulong));
+	guint64 before;
+	guint frames;
+
+	cb_test_room_publisher(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	slow = cb_test_room_subscriber(fx, "slow", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(slow, W_HALL) >= 5 && client_audio(slow) >= 10);
+
+	before = cb_room_get_lane_overruns();
+	webrtc = cb_room_get_peer_element(fx->room, "slow");
+	g_assert_nonnull(webrtc);
+	g_atomic_int_set(&held, 1);
+	for (guint i = 0; i < 2; i++) {
+		g_autofree char *name = g_strdup_printf("sink_%u", i);
+		GstPad *pad = gst_element_get_static_pad(webrtc, name);
+		gulong id;
+
+		g_assert_nonnull(pad);
+		id = gst_pad_add_probe(pad,
+				       GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+				       hold_lane_cb, &held, NULL);
+		g_ptr_array_add(pads, pad);
+		g_array_append_val(probes, id);
+	}
+	/* the hall keeps sending 15 frames and 50 audio packets a second */
+	WAIT_UNTIL(cb_room_get_lane_overruns() > before);
+
+	g_atomic_int_set(&held, 0);
+	frames = client_frames_at(slow, W_HALL);
+	WAIT_UNTIL(client_frames_at(slow, W_HALL) >= frames + 15);
+	for (guint i = 0; i < pads->len; i++)
+		gst_pad_remove_probe(g_ptr_array_index(pads, i), g_array_index(probes, gulong, i));
+}
+
 /* a peer that leaves, or whose elements fail, leaves the others flowing */
 static void
 test_remove_and_failure(CbTestRoom *fx, gconstpointer data)
@@ -539,6 +597,8 @@ main(int argc, char **argv)
 		   test_confidential, fixture_tear_down);
 	g_test_add("/civic-bridge/room/stuck-subscribers-isolate", CbTestRoom, NULL, fixture_set_up,
 		   test_stuck_subscribers_isolate, fixture_tear_down);
+	g_test_add("/civic-bridge/room/lane-overrun", CbTestRoom, NULL, fixture_set_up,
+		   test_lane_overrun, fixture_tear_down);
 	g_test_add("/civic-bridge/room/remove-and-failure", CbTestRoom, NULL, fixture_set_up,
 		   test_remove_and_failure, fixture_tear_down);
 	g_test_add("/civic-bridge/room/bad-input", CbTestRoom, NULL, fixture_set_up, test_bad_input,

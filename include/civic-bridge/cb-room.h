@@ -224,4 +224,9 @@ gboolean cb_room_get_recording(CbRoom *room);
 /* keyframe requests sent to a publisher's client so far (merged ones not counted) */
 guint cb_room_get_keyframe_requests(CbRoom *room, const char *publisher_id);
 
+/* times a lane of any room in this process (the thread that sends one
+ * publisher's track to up to 8 subscribers) fell 300 ms behind and dropped
+ * its oldest frames to catch up: the media the daemon itself dropped */
+guint64 cb_room_get_lane_overruns(void);
+
 G_END_DECLS

@@ -12,7 +12,9 @@
  * behind whenever the machine was busy (the scheduler shares the CPU out per
  * thread). A lane bounds both: hand-offs per packet sent are one in
  * CB_LANE_SIZE, and a lane that falls behind drops its oldest packets (at
- * most CB_LANE_MAX_TIME waits) instead of delaying them without end.
+ * most CB_LANE_MAX_TIME waits) instead of delaying them without end. Those
+ * drops are counted (cb_room_get_lane_overruns(), on /metrics): they are the
+ * only media the daemon itself throws away.
  *
  * Lanes come with their first subscriber and go with their last one, so a
  * room's threads come back to their count when subscribers leave. Main
@@ -26,6 +28,11 @@
 /* a lane's queue holds at most this much; beyond it the oldest is dropped */
 #define CB_LANE_MAX_TIME    (300 * GST_MSECOND)
 #define CB_LANE_MAX_BUFFERS 200
+
+/* times any lane of this process was full and dropped its oldest frames:
+ * the one place the daemon itself drops media, so staff can see it
+ * (/metrics) and a benchmark can tell it from loss elsewhere */
+static gsize cb_lanes_overruns;
 
 typedef struct {
 	GstElement *source; /* the tee it hangs from */
@@ -72,6 +79,19 @@ cb_lanes_free(CbLanes *lanes)
 	g_free(lanes);
 }
 
+/* the lane's thread or the publisher's, as the queue is about to leak */
+static void
+cb_lane_overrun_cb(GstElement *queue, gpointer user_data)
+{
+	g_atomic_pointer_add(&cb_lanes_overruns, 1);
+}
+
+guint64
+cb_room_get_lane_overruns(void)
+{
+	return (guint64)g_atomic_pointer_get(&cb_lanes_overruns);
+}
+
 static CbLane *
 cb_lane_new(CbLanes *lanes, GstElement *source, GError **error)
 {
@@ -91,7 +111,8 @@ cb_lane_new(CbLanes *lanes, GstElement *source, GError **error)
 	}
 	g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
 		     CB_LANE_MAX_BUFFERS, "max-size-bytes", 0, "max-size-time",
-		     (guint64)CB_LANE_MAX_TIME, "silent", TRUE, NULL);
+		     (guint64)CB_LANE_MAX_TIME, NULL);
+	g_signal_connect(queue, "overrun", G_CALLBACK(cb_lane_overrun_cb), NULL);
 	g_object_set(tee, "allow-not-linked", TRUE, NULL);
 	gst_bin_add(GST_BIN(lanes->pipeline), tee);
 	gst_element_sync_state_with_parent(tee);

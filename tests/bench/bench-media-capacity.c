@@ -196,6 +196,7 @@ typedef struct {
 	guint64 expected[BM_N_TRACKS], received[BM_N_TRACKS], unmatched;
 	double p50, p99, max;
 	guint64 rcvbuf_errors;
+	double lane_overruns; /* the daemon's own drops; < 0: not read */
 } BmWindow;
 
 static void
@@ -230,6 +231,7 @@ bm_measure_window(Bm *bm, BmWindow *w)
 	double cpu0, self0;
 	gint64 t0;
 	guint64 rcvbuf0 = bm_udp_rcvbuf_errors();
+	double overruns0 = bm_session_lane_overruns(bm->s);
 
 	cpu0 = cb_bench_proc_cpu_seconds(bm->s->pid);
 	self0 = bm_self_cpu_seconds();
@@ -242,6 +244,7 @@ bm_measure_window(Bm *bm, BmWindow *w)
 	w->wall_s = (g_get_monotonic_time() - t0) / 1e6;
 	bm_idle(1000); /* packets sent in the window arrive */
 	w->rcvbuf_errors = bm_udp_rcvbuf_errors() - rcvbuf0;
+	w->lane_overruns = overruns0 >= 0 ? bm_session_lane_overruns(bm->s) - overruns0 : -1;
 	bm_window_collect(bm, w);
 	bm_window_reset();
 }
@@ -344,6 +347,10 @@ bm_capacity(Bm *bm, double *per_packet_us)
 	    "socket of the namespace: the daemon's or this process's) | %" G_GUINT64_FORMAT
 	    " | |\n",
 	    w.rcvbuf_errors);
+	ROW(bm,
+	    "| times a lane of the daemon fell 300 ms behind and dropped its oldest frames "
+	    "(`civic_bridge_media_lane_overruns_total` over the window) | %.0f | |\n",
+	    w.lane_overruns);
 	ROW(bm,
 	    "| packets received that no publisher sent (any time) | %" G_GUINT64_FORMAT " | |\n",
 	    w.unmatched);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bench-media-session.h"
+#include "cb-test-metrics.h"
 
 #define BM_JOIN_WAIT_MS 20000
 
@@ -45,6 +46,23 @@ bm_session_record(BmSession *s, gboolean on)
 		return FALSE;
 	json_node_unref(answer);
 	return TRUE;
+}
+
+double
+bm_session_lane_overruns(BmSession *s)
+{
+	g_auto(CbTestReply) reply = cb_test_request(s->d, "GET", "/metrics", s->staff, NULL, NULL);
+	g_autoptr(CbTestMetrics) metrics = NULL;
+	g_autoptr(GError) error = NULL;
+	const CbTestSample *sample;
+
+	if (reply.status != 200 || (metrics = cb_test_metrics_parse(reply.body, &error)) == NULL) {
+		g_printerr("GET /metrics: HTTP %u%s%s\n", reply.status, error ? ": " : "",
+			   error ? error->message : "");
+		return -1;
+	}
+	sample = cb_test_metrics_find(metrics, "civic_bridge_media_lane_overruns_total", NULL);
+	return sample != NULL ? sample->value : -1;
 }
 
 static gint64

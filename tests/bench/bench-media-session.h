@@ -25,6 +25,9 @@ BmSession *bm_session_new(guint n_bp);
 void bm_session_free(BmSession *s);
 /* staff start (TRUE) or stop recording the session; FALSE when refused */
 gboolean bm_session_record(BmSession *s, gboolean on);
+/* the daemon's civic_bridge_media_lane_overruns_total from /metrics; -1
+ * when it cannot be read */
+double bm_session_lane_overruns(BmSession *s);
 
 typedef struct _BmSig BmSig;
 

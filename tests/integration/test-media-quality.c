@@ -195,6 +195,7 @@ assert_families(CbTestMetrics *m)
 		{"civic_bridge_peer_jitter_seconds", "gauge"},
 		{"civic_bridge_peer_media_bytes_per_second", "gauge"},
 		{"civic_bridge_keyframe_requests_total", "counter"},
+		{"civic_bridge_media_lane_overruns_total", "counter"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(families); i++) {
@@ -290,6 +291,7 @@ test_metrics(MediaFixture *f, gconstpointer data)
 	g_autoptr(JsonObject) s1 = NULL;
 	g_autoptr(JsonObject) s2 = NULL;
 	g_autoptr(CbTestMetrics) m = NULL;
+	const CbTestSample *lane;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
 	const char *first_sub;
@@ -341,6 +343,11 @@ test_metrics(MediaFixture *f, gconstpointer data)
 			  >=, 1);
 	g_assert_nonnull(cb_test_metrics_find(m, "civic_bridge_keyframe_requests_total", "peer",
 					      "hall", NULL));
+	/* one process-wide count without labels (tests/test-room.c makes it move) */
+	lane = cb_test_metrics_find(m, "civic_bridge_media_lane_overruns_total", NULL, NULL);
+	g_assert_nonnull(lane);
+	g_assert_cmpuint(g_hash_table_size(lane->labels), ==, 0);
+	g_assert_cmpfloat(lane->value, >=, 0);
 	/* a publisher's client sends no receiver reports: no round trip */
 	g_assert_null(
 		cb_test_metrics_find(m, "civic_bridge_peer_rtt_seconds", "peer", "hall", NULL));
