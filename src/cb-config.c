@@ -287,7 +287,8 @@ static const CbKeySpec cb_config_spec[] = {
 	 0,
 	 0},
 	{{"media", "jitterbuffer-latency-ms", "50",
-	  "Jitterbuffer latency of each peer; every forwarded packet waits this long at most.",
+	  "How long the packets after a lost one wait for its retransmission (NACK); packets "
+	  "in order never wait.",
 	  FALSE},
 	 CB_KEY_UINT,
 	 CB_OFF(media_jitterbuffer_latency_ms),

@@ -99,6 +99,53 @@ test_both_ways(CbTestRoom *fx, gconstpointer data)
 	g_assert_cmpuint(cb_room_get_keyframe_requests(fx->room, "bp1"), >=, 1);
 }
 
+/* elements of @type (a GType, or G_TYPE_NONE and a factory name) in @bin */
+static guint
+count_elements(GstElement *bin, GType type, const char *factory_name)
+{
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(bin));
+	GValue item = G_VALUE_INIT;
+	guint n = 0;
+
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GstElement *element = g_value_get_object(&item);
+		GstElementFactory *factory = gst_element_get_factory(element);
+
+		if (type != G_TYPE_NONE)
+			n += G_TYPE_CHECK_INSTANCE_TYPE(element, type);
+		else
+			n += factory != NULL &&
+			     g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)),
+					 factory_name);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	return n;
+}
+
+/* what a publisher sends goes on in the thread that received it: a relay
+ * buffer per stream where rtpbin would put a jitterbuffer (and its two
+ * threads) */
+static void
+test_relay_buffer_in_place(CbTestRoom *fx, gconstpointer data)
+{
+	CbTestRoomClient *sees;
+	GstElement *webrtc;
+	GType relay;
+
+	cb_test_room_publisher(fx, "hall", CB_PEER_KIND_HALL, W_HALL);
+	sees = cb_test_room_subscriber(fx, "sees", "hall", CB_PEER_KIND_BRIDGE_POINT);
+	WAIT_UNTIL(client_frames_at(sees, W_HALL) >= 10 && client_audio(sees) >= 10);
+
+	webrtc = cb_room_get_peer_element(fx->room, "hall");
+	g_assert_nonnull(webrtc);
+	/* registered with the first one made */
+	relay = g_type_from_name("CbRelayBuffer");
+	g_assert_cmpuint(relay, !=, G_TYPE_INVALID);
+	g_assert_cmpuint(count_elements(webrtc, relay, NULL), ==, 2); /* video, audio */
+	g_assert_cmpuint(count_elements(webrtc, G_TYPE_NONE, "rtpjitterbuffer"), ==, 0);
+}
+
 /* longer than any wait of a test: a second request to one publisher cannot
  * come within the test */
 #define KEYFRAME_INTERVAL_MINUTE 60000
@@ -586,6 +633,8 @@ main(int argc, char **argv)
 
 	g_test_add("/civic-bridge/room/media-both-ways", CbTestRoom, NULL, fixture_set_up,
 		   test_both_ways, fixture_tear_down);
+	g_test_add("/civic-bridge/room/relay-buffer-in-place", CbTestRoom, NULL, fixture_set_up,
+		   test_relay_buffer_in_place, fixture_tear_down);
 	g_test_add("/civic-bridge/room/join-keyframe-when-connected", CbTestRoom,
 		   GUINT_TO_POINTER(KEYFRAME_INTERVAL_MINUTE), fixture_set_up,
 		   test_join_keyframe_when_connected, fixture_tear_down);

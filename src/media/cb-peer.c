@@ -17,6 +17,7 @@
  */
 
 #include "cb-media-private.h"
+#include "cb-relay-buffer.h"
 #include "civic-bridge/cb-turn-credentials.h"
 
 #include <gst/sdp/sdp.h>
@@ -297,6 +298,50 @@ cb_peer_configure_ice(GstElement *webrtc, const CbMediaConfig *config, const cha
 	cb_peer_configure_turn(webrtc, config, peer_id);
 }
 
+/* rtpbin's thread: a relay buffer where a jitterbuffer would go
+ * (cb-relay-buffer.c); webrtcbin then sets its latency and NACK */
+static GstElement *
+cb_peer_request_jitterbuffer_cb(GstElement *rtpbin, guint session, gpointer user_data)
+{
+	return cb_relay_buffer_new();
+}
+
+/* webrtcbin's RTP bin, made with it */
+static GstElement *
+cb_peer_find_rtpbin(GstElement *webrtc)
+{
+	g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(webrtc));
+	GValue item = G_VALUE_INIT;
+	GstElement *rtpbin = NULL;
+
+	while (rtpbin == NULL && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		GstElement *element = g_value_get_object(&item);
+		GstElementFactory *factory = gst_element_get_factory(element);
+
+		if (factory != NULL &&
+		    g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtpbin"))
+			rtpbin = gst_object_ref(element);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	return rtpbin;
+}
+
+/* received packets go on in the thread that received them: no
+ * jitterbuffer queue and thread per stream (a relay plays nothing) */
+static void
+cb_peer_use_relay_buffer(GstElement *webrtc)
+{
+	g_autoptr(GstElement) rtpbin = cb_peer_find_rtpbin(webrtc);
+
+	if (rtpbin == NULL) {
+		g_warning("webrtcbin has no rtpbin: received media goes through its jitterbuffers");
+		return;
+	}
+	g_signal_connect(rtpbin, "request-jitterbuffer",
+			 G_CALLBACK(cb_peer_request_jitterbuffer_cb), NULL);
+}
+
 CbPeer *
 cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher, CbPeerKind kind,
 	    CbSlot *slot, GError **error)
@@ -315,6 +360,7 @@ cb_peer_new(CbRoom *room, const char *peer_id, guint serial, gboolean publisher,
 	g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
 		     config->jitterbuffer_latency_ms, NULL);
 	cb_peer_configure_ice(webrtc, config, peer_id);
+	cb_peer_use_relay_buffer(webrtc);
 
 	ref = g_atomic_rc_box_new0(CbPeerRef);
 	g_weak_ref_init(&ref->room, room);
