@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * @udp_port_min: lowest local UDP port for ICE; 0 with @udp_port_max 0: any
  * @udp_port_max: highest local UDP port for ICE
  * @stun_server: (nullable): "stun://host:port" for server-reflexive candidates
- * @jitterbuffer_latency_ms: jitterbuffer latency of every peer
+ * @jitterbuffer_latency_ms: how long packets after a lost one wait for its
+ *   retransmission (cb-relay-buffer.c; there is no jitterbuffer)
  * @max_sdp_bytes: longest SDP a client may send
  * @max_candidates: remote candidates one media section may receive
  * @max_peers: peers one room holds at most

@@ -13,7 +13,8 @@
  * dropped. The one exception is pad-added: a new source pad is linked at once
  * to the slot's depayloader made in advance (a GStreamer operation on
  * elements fixed for the peer's life, not room state), since a pad left
- * unlinked would stop webrtcbin's jitterbuffer on its first packet.
+ * unlinked would make the peer's receiving thread fail on its first
+ * packet (not-linked).
  */
 
 #include "cb-media-private.h"

@@ -140,8 +140,8 @@ cb_rec_isolate_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 }
 
 /* streaming thread, on splitmuxsink's input: it fails on a time
- * that goes back (a jitterbuffer may hand out a few late packets with
- * earlier times), so times only go forward here */
+ * that goes back (a sender that restarts its stream starts its times
+ * again), so times only go forward here */
 static GstPadProbeReturn
 cb_rec_monotonic_probe_cb(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
