@@ -95,7 +95,10 @@ cb_room_get_lane_overruns(void)
 static CbLane *
 cb_lane_new(CbLanes *lanes, GstElement *source, GError **error)
 {
-	GstElement *queue = gst_element_factory_make("queue", NULL);
+	static gint serial;
+	/* named so that its thread is "laneN:src" in top, perf and gdb */
+	g_autofree char *name = g_strdup_printf("lane%d", g_atomic_int_add(&serial, 1));
+	GstElement *queue = gst_element_factory_make("queue", name);
 	GstElement *tee = gst_element_factory_make("tee", NULL);
 	g_autoptr(GstPad) tee_sink = NULL;
 	CbLane *lane;
