@@ -111,6 +111,22 @@ gboolean cb_recordings_has_confidential(CbRecordings *self, gint64 session_id);
  */
 char *cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confidential,
 			      const char *file, guint64 *bytes, GError **error);
+/* the same, from a recording already read */
+char *cb_recording_info_file_path(CbRecordingInfo *info, const char *file, guint64 *bytes,
+				  GError **error);
+
+/*
+ * The same reads off the main loop, in a worker thread: a long recording's
+ * manifest takes seconds to check, and the main loop carries every live
+ * session's signalling. @callback runs on the thread-default main context
+ * of the call.
+ */
+void cb_recordings_list_async(CbRecordings *self, gboolean confidential,
+			      GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *cb_recordings_list_finish(CbRecordings *self, GAsyncResult *result, GError **error);
+void cb_recordings_get_async(CbRecordings *self, gint64 session_id, gboolean confidential,
+			     GAsyncReadyCallback callback, gpointer user_data);
+CbRecordingInfo *cb_recordings_get_finish(CbRecordings *self, GAsyncResult *result, GError **error);
 
 /* the legal hold (kept in the store); CB_ERROR_NOT_FOUND when neither the
  * store nor the state directory knows the session */

@@ -40,14 +40,14 @@ cb_recording_info_clear(gpointer data)
 CbRecordingInfo *
 cb_recording_info_ref(CbRecordingInfo *info)
 {
-	return g_rc_box_acquire(info);
+	return g_atomic_rc_box_acquire(info);
 }
 
 void
 cb_recording_info_free(CbRecordingInfo *info)
 {
 	if (info != NULL)
-		g_rc_box_release_full(info, cb_recording_info_clear);
+		g_atomic_rc_box_release_full(info, cb_recording_info_clear);
 }
 
 gboolean
@@ -237,7 +237,7 @@ cb_recording_info_read(const char *folder, gint64 session_id, gboolean confident
 		       gboolean detail, GError **error)
 {
 	g_autofree char *path = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
-	g_autoptr(CbRecordingInfo) info = g_rc_box_new0(CbRecordingInfo);
+	g_autoptr(CbRecordingInfo) info = g_atomic_rc_box_new0(CbRecordingInfo);
 	g_autoptr(GPtrArray) entries = NULL;
 	g_autoptr(GError) local = NULL;
 

@@ -17,6 +17,7 @@ struct _CbRecordings {
 	 * a client fetching its segments one by one would otherwise have the
 	 * whole manifest read and hashed for each (one slot: a long session's
 	 * detail holds every entry) */
+	GMutex cache_lock; /* the cache is read and filled from worker threads */
 	CbRecordingInfo *cached;
 	char *cached_manifest;
 	gint64 cached_size;

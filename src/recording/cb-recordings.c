@@ -40,6 +40,7 @@ cb_recordings_finalize(GObject *object)
 	g_free(self->state_dir);
 	g_clear_pointer(&self->cached, cb_recording_info_free);
 	g_free(self->cached_manifest);
+	g_mutex_clear(&self->cache_lock);
 	G_OBJECT_CLASS(cb_recordings_parent_class)->finalize(object);
 }
 
@@ -55,6 +56,7 @@ cb_recordings_class_init(CbRecordingsClass *klass)
 static void
 cb_recordings_init(CbRecordings *self)
 {
+	g_mutex_init(&self->cache_lock);
 }
 
 CbRecordings *
@@ -127,12 +129,19 @@ cb_recordings_get(CbRecordings *self, gint64 session_id, gboolean confidential, 
 	if (stat(manifest, &st) != 0)
 		return cb_recording_info_read(folder, session_id, confidential, TRUE, error);
 	mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	g_mutex_lock(&self->cache_lock);
 	if (self->cached != NULL && g_strcmp0(self->cached_manifest, manifest) == 0 &&
 	    self->cached_size == (gint64)st.st_size && self->cached_mtime_ns == mtime_ns &&
-	    self->cached_inode == (guint64)st.st_ino)
-		return cb_recording_info_ref(self->cached);
+	    self->cached_inode == (guint64)st.st_ino) {
+		info = cb_recording_info_ref(self->cached);
+		g_mutex_unlock(&self->cache_lock);
+		return info;
+	}
+	g_mutex_unlock(&self->cache_lock);
+	/* read without the lock: another thread may read the same meanwhile */
 	info = cb_recording_info_read(folder, session_id, confidential, TRUE, error);
 	if (info != NULL) {
+		g_mutex_lock(&self->cache_lock);
 		g_clear_pointer(&self->cached, cb_recording_info_free);
 		self->cached = cb_recording_info_ref(info);
 		g_free(self->cached_manifest);
@@ -140,6 +149,7 @@ cb_recordings_get(CbRecordings *self, gint64 session_id, gboolean confidential, 
 		self->cached_size = st.st_size;
 		self->cached_mtime_ns = mtime_ns;
 		self->cached_inode = st.st_ino;
+		g_mutex_unlock(&self->cache_lock);
 	}
 	return info;
 }
@@ -169,10 +179,8 @@ cb_recordings_find_segment(CbRecordingInfo *info, const char *file)
 }
 
 char *
-cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confidential,
-			const char *file, guint64 *bytes, GError **error)
+cb_recording_info_file_path(CbRecordingInfo *info, const char *file, guint64 *bytes, GError **error)
 {
-	g_autoptr(CbRecordingInfo) info = NULL;
 	g_autofree char *path = NULL;
 	JsonObject *entry;
 
@@ -182,15 +190,12 @@ cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confiden
 				    "relative to the recording, without '..' or '.' parts");
 		return NULL;
 	}
-	info = cb_recordings_get(self, session_id, confidential, error);
-	if (info == NULL)
-		return NULL;
 	entry = cb_recordings_find_segment(info, file);
 	if (entry == NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
 			    "the manifest of session %" G_GINT64_FORMAT
 			    "'s %srecording lists no such segment",
-			    session_id, confidential ? "confidential " : "");
+			    info->session_id, info->confidential ? "confidential " : "");
 		return NULL;
 	}
 	path = g_build_filename(info->folder, file, NULL);
@@ -198,11 +203,24 @@ cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confiden
 		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
 			    "the segment is listed but its file is missing; check the "
 			    "recording with civic-bridgectl recording verify %" G_GINT64_FORMAT,
-			    session_id);
+			    info->session_id);
 		return NULL;
 	}
 	*bytes = (guint64)MAX(json_object_get_int_member_with_default(entry, "bytes", 0), 0);
 	return g_steal_pointer(&path);
+}
+
+char *
+cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confidential,
+			const char *file, guint64 *bytes, GError **error)
+{
+	g_autoptr(CbRecordingInfo) info = NULL;
+
+	/* a bad name is refused before any manifest is read */
+	if (!cb_recording_file_name_ok(file))
+		return cb_recording_info_file_path(NULL, file, bytes, error);
+	info = cb_recordings_get(self, session_id, confidential, error);
+	return info != NULL ? cb_recording_info_file_path(info, file, bytes, error) : NULL;
 }
 
 gboolean

@@ -1,6 +1,9 @@
 /* recordings read back through the real daemon's HTTP API: listing, detail,
  * segment files, who may see them, legal hold and the retention purge */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -573,6 +576,126 @@ test_client_leaves_mid_file(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(daemon_fds_on(f, big), ==, 0);
 }
 
+/* an answer that comes in on the test's main context */
+typedef struct {
+	SoupMessage *msg;
+	GBytes *body;
+	gboolean sent; /* the whole request is written */
+	gboolean done;
+} Pending;
+
+static void
+pending_sent_cb(SoupMessage *msg, gpointer user_data)
+{
+	((Pending *)user_data)->sent = TRUE;
+}
+
+static void
+pending_done_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Pending *p = user_data;
+	g_autoptr(GError) error = NULL;
+
+	p->body = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+	g_assert_no_error(error);
+	p->done = TRUE;
+}
+
+static void
+pending_start(Fixture *f, SoupSession *session, Pending *p, const char *path)
+{
+	g_autofree char *uri = g_strconcat(f->d->url, path, NULL);
+	g_autofree char *value = g_strconcat("Bearer ", f->staff, NULL);
+
+	p->msg = soup_message_new("GET", uri);
+	soup_message_headers_replace(soup_message_get_request_headers(p->msg), "Authorization",
+				     value);
+	g_signal_connect(p->msg, "wrote-body", G_CALLBACK(pending_sent_cb), p);
+	soup_session_send_and_read_async(session, p->msg, G_PRIORITY_DEFAULT, NULL, pending_done_cb,
+					 p);
+}
+
+/* feeds @text to a reader of the FIFO at @path, then lets every later
+ * opening of it end at once (an empty read), until @p is answered */
+static void
+feed_fifo(const char *path, const char *text, Pending *p)
+{
+	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	int fd = -1;
+
+	/* the daemon's reader has it open (a writer alone cannot open it) */
+	while (fd < 0 && g_get_monotonic_time() < until) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			g_usleep(2000);
+	}
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, text, strlen(text)), ==, (gssize)strlen(text));
+	close(fd);
+	while (!p->done && g_get_monotonic_time() < until) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+	g_assert_true(p->done);
+}
+
+/* a manifest read takes as long as it takes (seconds for a long session):
+ * meanwhile the daemon answers everything else. The manifest here is a
+ * FIFO, so reading it waits until the test writes; /healthz, answered on
+ * the daemon's main loop, must come back before that. */
+static void
+test_reads_off_main_loop(Fixture *f, gconstpointer data)
+{
+	g_autofree char *manifest = NULL;
+	g_autofree char *copy = g_build_filename(f->folder, CB_MANIFEST_NAME, NULL);
+	g_autofree char *folder = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *detail = NULL;
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 60, NULL);
+	gint64 slow = create_session(f, "Phiên dài");
+	const char *const routes[] = {"detail", "list"};
+
+	g_assert_true(g_file_get_contents(copy, &manifest, NULL, NULL));
+	folder = cb_recording_folder(f->d->state_dir, slow, FALSE);
+	g_assert_cmpint(g_mkdir_with_parents(folder, 0700), ==, 0);
+	path = g_build_filename(folder, CB_MANIFEST_NAME, NULL);
+	g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+	detail = g_strdup_printf("/api/v1/recordings/%" G_GINT64_FORMAT, slow);
+
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		Pending p = {0};
+		g_autoptr(JsonNode) health = NULL;
+		g_autoptr(JsonParser) parser = json_parser_new();
+
+		pending_start(f, session, &p, i == 0 ? detail : "/api/v1/recordings");
+		/* the request is in the daemon before /healthz */
+		while (!p.sent && !p.done)
+			g_main_context_iteration(NULL, TRUE);
+		g_usleep(100 * 1000);
+		g_assert_false(p.done);
+		g_assert_cmpuint(cb_test_http(f->d, "GET", "/healthz", NULL, NULL, &health), ==,
+				 200);
+		g_assert_false(p.done);
+
+		feed_fifo(path, manifest, &p);
+		g_test_message("%s: HTTP %u", routes[i], soup_message_get_status(p.msg));
+		g_assert_cmpuint(soup_message_get_status(p.msg), ==, 200);
+		g_assert_true(json_parser_load_from_data(parser, g_bytes_get_data(p.body, NULL),
+							 (gssize)g_bytes_get_size(p.body), NULL));
+		if (i == 1)
+			g_assert_nonnull(find_item(json_parser_get_root(parser), slow));
+		else
+			g_assert_cmpint(json_object_get_int_member(
+						obj(json_parser_get_root(parser)), "session_id"),
+					==, slow);
+		g_clear_object(&p.msg);
+		g_clear_pointer(&p.body, g_bytes_unref);
+	}
+}
+
 static void
 test_bad_input(Fixture *f, gconstpointer data)
 {
@@ -632,6 +755,7 @@ main(int argc, char **argv)
 	    test_keep_for_ever);
 	ADD("tampered-manifest", NULL, test_tampered_manifest);
 	ADD("client-leaves-mid-file", NULL, test_client_leaves_mid_file);
+	ADD("reads-off-main-loop", NULL, test_reads_off_main_loop);
 	ADD("bad-input", NULL, test_bad_input);
 	return g_test_run();
 }
