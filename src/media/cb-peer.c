@@ -105,8 +105,14 @@ cb_peer_event_dispatch_cb(gpointer data)
 }
 
 /* any thread: copies and hands over to the room's main context */
+/* how long a peer's connection is up before the room takes it as
+ * connected (cb_peer_connection_state_cb) */
+#define CB_PEER_SETTLE_MS 100
+
+/* posts after @delay_ms (0: as soon as the main context is free) */
 static void
-cb_peer_post(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *text)
+cb_peer_post_after(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *text,
+		   guint delay_ms)
 {
 	CbRoom *room = g_weak_ref_get(&ref->room);
 	CbPeerEvent *event;
@@ -122,12 +128,18 @@ cb_peer_post(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *tex
 	event->kind = kind;
 	event->number = number;
 	event->text = g_strdup(text);
-	source = g_idle_source_new();
+	source = delay_ms > 0 ? g_timeout_source_new(delay_ms) : g_idle_source_new();
 	g_source_set_priority(source, G_PRIORITY_DEFAULT);
 	g_source_set_callback(source, cb_peer_event_dispatch_cb, event, cb_peer_event_free);
 	g_source_set_static_name(source, "[civic-bridge] media event");
 	g_source_attach(source, ref->context);
 	g_source_unref(source);
+}
+
+static void
+cb_peer_post(CbPeerRef *ref, CbPeerEventKind kind, guint number, const char *text)
+{
+	cb_peer_post_after(ref, kind, number, text, 0);
 }
 
 static const char *
@@ -153,7 +165,16 @@ cb_peer_state_name(GstWebRTCPeerConnectionState state)
 static void
 cb_peer_connection_state_cb(GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 {
-	cb_peer_post(user_data, CB_PEER_EVENT_STATE, 0, NULL);
+	GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+
+	/* the client's end of DTLS finishes a flight after this one: what the
+	 * room sends as soon as it sees a peer connected (a joiner's first
+	 * keyframe) could reach the client before it has its SRTP keys, and be
+	 * dropped there. The event reads the state again when it runs. */
+	g_object_get(webrtc, "connection-state", &state, NULL);
+	cb_peer_post_after(user_data, CB_PEER_EVENT_STATE, 0, NULL,
+			   state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED ? CB_PEER_SETTLE_MS
+									       : 0);
 }
 
 /* webrtcbin thread: posted after the candidates it follows, so the room
