@@ -129,15 +129,16 @@ cb_test_daemon_wait_notify(CbTestDaemon *d, const char *needle, guint timeout_ms
  * with this critical: one RTCP round is skipped. It is upstream's, seen
  * under load with many peers joining (docs/PERFORMANCE.md), and the daemon
  * walks no hash table that way itself (cb_room_foreach_peer() only
- * collects). Every other critical fails the test.
+ * collects). Every other critical fails the test. The in-process room
+ * tests use the same list (cb-test-room.c).
  */
 static const char *const cb_test_daemon_known_criticals[] = {
 	"g_hash_table_foreach: assertion 'version == hash_table->version' failed",
 	NULL,
 };
 
-static gboolean
-cb_test_daemon_is_known(const char *line)
+gboolean
+cb_test_is_known_upstream_critical(const char *line)
 {
 	for (guint i = 0; cb_test_daemon_known_criticals[i] != NULL; i++) {
 		if (strstr(line, cb_test_daemon_known_criticals[i]) != NULL)
@@ -158,7 +159,8 @@ cb_test_daemon_log_reader(gpointer data)
 	while ((line = g_data_input_stream_read_line_utf8(in, NULL, NULL, NULL)) != NULL) {
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
-		if (strstr(line, "-CRITICAL **") != NULL && !cb_test_daemon_is_known(line)) {
+		if (strstr(line, "-CRITICAL **") != NULL &&
+		    !cb_test_is_known_upstream_critical(line)) {
 			g_mutex_lock(&d->log_lock);
 			g_ptr_array_add(d->criticals, g_strdup(line));
 			g_mutex_unlock(&d->log_lock);

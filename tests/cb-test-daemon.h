@@ -86,6 +86,10 @@ CbTestReply cb_test_request(CbTestDaemon *d, const char *method, const char *pat
 /* removes @path and everything below it (temporary folders of tests) */
 void cb_test_remove_tree(const char *path);
 
+/* whether @line holds a critical of GStreamer 1.22's that the tests let
+ * through (cb-test-daemon.c says which and why) */
+gboolean cb_test_is_known_upstream_critical(const char *line);
+
 /* the path of a built program: CB_DAEMON_PATH or CB_CTL_PATH from meson */
 const char *cb_test_program(const char *env_name);
 
