@@ -291,15 +291,13 @@ cb_api_recordings_file(CbHttpRequest *request)
 	const char *file = g_hash_table_lookup(request->params, "file");
 	gboolean confidential = FALSE;
 	gint64 session_id = 0;
-	guint64 bytes = 0;
 	CbRecordingsCall *call;
 
 	/* a name that would leave the folder is refused before any reading */
 	if (recordings == NULL ||
 	    !cb_http_request_path_id(request, "session_id", &session_id, &error) ||
 	    !cb_api_recordings_confidential(request, &confidential, &error) ||
-	    (!cb_recording_file_name_ok(file) &&
-	     cb_recording_info_file_path(NULL, file, &bytes, &error) == NULL)) {
+	    !cb_recording_file_name_check(file, &error)) {
 		cb_http_reply_error(request, error);
 		return;
 	}

@@ -71,6 +71,8 @@ CbRecordingInfo *cb_recording_info_read(const char *folder, gint64 session_id,
 /* whether @file (relative, from a manifest or a request) stays inside a
  * recording's folder: no "..", ".", empty or absolute part */
 gboolean cb_recording_file_name_ok(const char *file);
+/* the same, with CB_ERROR_INVALID saying what a file's name must be */
+gboolean cb_recording_file_name_check(const char *file, GError **error);
 
 /* the recordings of @state_dir: "SESSION" and "SESSION-confidential"
  * folders, by session id (file I/O only) */

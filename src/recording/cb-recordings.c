@@ -178,18 +178,25 @@ cb_recordings_find_segment(CbRecordingInfo *info, const char *file)
 	return NULL;
 }
 
+gboolean
+cb_recording_file_name_check(const char *file, GError **error)
+{
+	if (cb_recording_file_name_ok(file))
+		return TRUE;
+	g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
+			    "a recording's file is named by its path in the manifest, "
+			    "relative to the recording, without '..' or '.' parts");
+	return FALSE;
+}
+
 char *
 cb_recording_info_file_path(CbRecordingInfo *info, const char *file, guint64 *bytes, GError **error)
 {
 	g_autofree char *path = NULL;
 	JsonObject *entry;
 
-	if (!cb_recording_file_name_ok(file)) {
-		g_set_error_literal(error, CB_ERROR, CB_ERROR_INVALID,
-				    "a recording's file is named by its path in the manifest, "
-				    "relative to the recording, without '..' or '.' parts");
+	if (!cb_recording_file_name_check(file, error))
 		return NULL;
-	}
 	entry = cb_recordings_find_segment(info, file);
 	if (entry == NULL) {
 		g_set_error(error, CB_ERROR, CB_ERROR_NOT_FOUND,
@@ -217,8 +224,8 @@ cb_recordings_file_path(CbRecordings *self, gint64 session_id, gboolean confiden
 	g_autoptr(CbRecordingInfo) info = NULL;
 
 	/* a bad name is refused before any manifest is read */
-	if (!cb_recording_file_name_ok(file))
-		return cb_recording_info_file_path(NULL, file, bytes, error);
+	if (!cb_recording_file_name_check(file, error))
+		return NULL;
 	info = cb_recordings_get(self, session_id, confidential, error);
 	return info != NULL ? cb_recording_info_file_path(info, file, bytes, error) : NULL;
 }
